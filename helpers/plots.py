@@ -1,0 +1,142 @@
+"""Figures shared by several notebooks. Every function draws on the axes it is given, or on a
+new figure, and returns that figure; the notebook ends the cell with ``plt.show()``.
+
+These helpers never change matplotlib's backend (that would turn off inline figures).
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+
+from .linalg import as_float_tensor, normalize_signs
+
+
+def _np(x):
+    return x.numpy() if isinstance(x, tf.Tensor | tf.Variable) else np.asarray(x)
+
+
+def show_images(images, titles=None, *, ncols=None, cmap="gray", vmin=None, vmax=None,
+                colorbar=False, suptitle=None, size=2.8):
+    """Show images side by side on one shared colour scale.
+
+    Args:
+      images: sequence of (h, w) or (h, w, 3) arrays/tensors.
+      titles: optional sequence of str, one per image.
+      ncols: images per row (default: all in one row).
+      cmap: colour map for (h, w) images.  vmin, vmax: the shared colour range; by default the
+        minimum and maximum over *all* (h, w) images, so that equal values look equal.
+      colorbar: bool, add one colour bar for the shared scale.
+      suptitle: optional figure title.  size: inches per panel.
+    Returns:
+      The ``matplotlib.figure.Figure``.
+
+    >>> fig = show_images([np.eye(3), 2 * np.eye(3)], ["I", "2I"])
+    """
+    arrays = [_np(im) for im in images]
+    if not arrays:
+        raise ValueError("images must contain at least one image")
+    for i, a in enumerate(arrays):
+        if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[-1] not in (1, 3)):
+            raise ValueError(f"images[{i}] must have shape (h, w) or (h, w, 3); got {a.shape}")
+    if titles is not None and len(titles) != len(arrays):
+        raise ValueError(f"titles must have one entry per image ({len(arrays)}); got {len(titles)}")
+    gray = [a if a.ndim == 2 else a[..., 0] for a in arrays if a.ndim == 2 or a.shape[-1] == 1]
+    if gray:
+        lo = min(float(a.min()) for a in gray) if vmin is None else vmin
+        hi = max(float(a.max()) for a in gray) if vmax is None else vmax
+    else:
+        lo, hi = vmin, vmax
+    n = len(arrays)
+    ncols = n if ncols is None else max(1, min(int(ncols), n))
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    im = None
+    for ax, i in zip(axes.flat, range(nrows * ncols), strict=True):
+        ax.axis("off")
+        if i >= n:
+            continue
+        a = arrays[i]
+        if a.ndim == 3 and a.shape[-1] == 3:
+            ax.imshow(np.clip(a, 0, 1))
+        else:
+            im = ax.imshow(a.reshape(a.shape[:2]), cmap=cmap, vmin=lo, vmax=hi)
+        if titles is not None:
+            ax.set_title(titles[i], fontsize=10)
+    if colorbar and im is not None:
+        fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.8)
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
+
+
+def plot_singular_values(s, ax=None, *, label=None, logy=True, title="Singular values",
+                         marker="o"):
+    """Plot σ₁ ≥ σ₂ ≥ … against their index (1-based), on a log scale by default.
+
+    Args:
+      s: (k,) singular values.  ax: optional axes.  label: legend label.  logy: log y-axis.
+    Returns:
+      The figure that holds ``ax``.
+
+    >>> fig = plot_singular_values([3., 2., 1.])
+    """
+    s = _np(as_float_tensor(s, "s", min_ndim=1))
+    if s.ndim != 1:
+        raise ValueError(f"s must be one spectrum of shape (k,); got shape {s.shape}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    idx = np.arange(1, len(s) + 1)
+    ax.plot(idx, s, marker=marker, markersize=3, label=label)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel("index i")
+    ax.set_ylabel(r"$\sigma_i$")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    if label is not None:
+        ax.legend()
+    return ax.figure
+
+
+def plot_circle_to_ellipse(A, n_points=200):
+    """Two panels: the unit circle with v₁, v₂, and its image under a 2×2 matrix A, an ellipse
+    with semi-axes σ₁u₁ and σ₂u₂ (signs normalised).
+
+    Args:
+      A: (2, 2) matrix.  n_points: points on the circle.
+    Returns:
+      The figure.
+
+    >>> fig = plot_circle_to_ellipse([[2., 1.], [0., 1.]])
+    """
+    A = as_float_tensor(A, "A")
+    if tuple(A.shape) != (2, 2):
+        raise ValueError(f"A must be a 2×2 matrix; got shape {tuple(A.shape)}")
+    s, U, V = normalize_signs(*tf.linalg.svd(A))
+    s, U, V, A = _np(s), _np(U), _np(V), _np(A)
+    t = np.linspace(0, 2 * np.pi, n_points)
+    circle = np.stack([np.cos(t), np.sin(t)])
+    ellipse = A @ circle
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 4.5))
+    ax1.plot(*circle, color="0.5", label="unit circle")
+    for i, c in enumerate(["C0", "C1"]):
+        ax1.annotate("", xy=V[:, i], xytext=(0, 0), arrowprops=dict(color=c, width=1.5))
+        ax1.plot([], [], color=c, label=f"$v_{i + 1}$")
+    ax1.set_title(r"Input: unit circle and right singular vectors $v_i$")
+    ax2.plot(*ellipse, color="0.5", label=r"image $A x$ of the circle")
+    for i, c in enumerate(["C0", "C1"]):
+        ax2.annotate("", xy=s[i] * U[:, i], xytext=(0, 0), arrowprops=dict(color=c, width=1.5))
+        ax2.plot([], [], color=c, label=rf"$\sigma_{i + 1} u_{i + 1}$ = $A v_{i + 1}$")
+    ax2.set_title(r"Output: ellipse with semi-axes $\sigma_i u_i$")
+    lim = max(1.1, 1.1 * float(s[0]))
+    for ax, r in ((ax1, 1.3), (ax2, lim)):
+        ax.set_xlim(-r, r)
+        ax.set_ylim(-r, r)
+        ax.set_aspect("equal")
+        ax.axhline(0, color="0.85", lw=0.8)
+        ax.axvline(0, color="0.85", lw=0.8)
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
