@@ -29,6 +29,7 @@ from .linalg import (  # noqa: E402
     rank_r_approx,
     reconstruct,
     svd,
+    tail_energy,
 )
 from .notebook import setup_notebook  # noqa: E402
 
@@ -44,4 +45,5 @@ __all__ = [
     "reconstruct",
     "setup_notebook",
     "svd",
+    "tail_energy",
 ]

@@ -319,6 +319,29 @@ def energy_fraction(s, measure="sigma2"):
     return c / c[..., -1:]
 
 
+def tail_energy(s, r):
+    """Sum of the squared singular values left out by a rank-r approximation: Σ_{i>r} σᵢ², batched.
+
+    By the Frobenius error identity (notebook 04) this is exactly ``‖A − A_r‖_F²``.
+
+    Args:
+      s: (..., k) singular values, non-negative.  r: int, 0 <= r <= k (r = 0: all of ‖A‖_F²).
+    Returns:
+      (...) tensor, same dtype as s.
+    Raises:
+      ValueError: r is not an integer between 0 and k; invalid singular values.
+
+    >>> float(tail_energy([3., 2., 1.], 1))
+    5.0
+    """
+    s = as_float_tensor(s, "s", min_ndim=1)
+    if bool(tf.reduce_any(s < 0)):
+        raise ValueError("s must hold singular values, which are non-negative")
+    k = s.shape[-1]
+    r = _check_int(r, "r", 0, k, f"the number of singular values is {k}")
+    return tf.reduce_sum(tf.square(s[..., r:]), axis=-1)
+
+
 def rank_for_energy(s, energy, measure="sigma2"):
     """Smallest rank r whose cumulative energy fraction reaches ``energy``.
 

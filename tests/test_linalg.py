@@ -384,3 +384,35 @@ def test_every_public_name_is_exported():
     for name in helpers.__all__:
         assert callable(getattr(helpers, name))
     assert helpers.svd is linalg.svd
+
+
+# ---------------------------------------------------------------------------------------------
+# tail_energy
+# ---------------------------------------------------------------------------------------------
+@given(matrices(), st.data())
+def test_tail_energy_is_squared_frobenius_error(A, data):
+    k = min(A.shape[-2:])
+    r = data.draw(st.integers(0, k))
+    s, U, V = helpers.svd(A.astype(np.float64))
+    tail = helpers.tail_energy(s, r).numpy()
+    assert tail.shape == A.shape[:-2]
+    Ar = helpers.rank_r_approx(s, U, V, r).numpy() if r > 0 else np.zeros_like(A)
+    err = np.sum((A.astype(np.float64) - Ar) ** 2, axis=(-2, -1))
+    np.testing.assert_allclose(tail, err, atol=1e-9 * max(1.0, float(np.sum(A**2))))
+
+
+def test_tail_energy_values():
+    assert float(helpers.tail_energy([3.0, 2.0, 1.0], 1)) == 5.0
+    assert float(helpers.tail_energy([3.0, 2.0, 1.0], 0)) == 14.0
+    assert float(helpers.tail_energy([3.0, 2.0, 1.0], 3)) == 0.0
+
+
+@pytest.mark.parametrize("r", [-1, 4, 1.0, None, True])
+def test_tail_energy_rejects_rank(r):
+    with pytest.raises(ValueError, match="r must be an integer between 0 and 3"):
+        helpers.tail_energy([3.0, 2.0, 1.0], r)
+
+
+def test_tail_energy_rejects_negative_values():
+    with pytest.raises(ValueError, match="non-negative"):
+        helpers.tail_energy([3.0, -2.0], 1)
