@@ -34,6 +34,13 @@ def _check_nonneg_int(value, name):
     return int(value)
 
 
+def _check_seed(seed):
+    ok = isinstance(seed, numbers.Integral) and not isinstance(seed, bool | np.bool_)
+    if not ok or not 0 <= int(seed) <= _SEED_MAX:
+        raise ValueError(f"seed must be an integer between 0 and 2**63 - 1; got {seed!r}")
+    return int(seed)
+
+
 def randomized_svd(A, rank, oversample=10, power_iters=2, seed=0):
     """Approximate rank-``rank`` SVD ``A ≈ U diag(s) Vᵀ`` by a randomized range finder, batched.
 
@@ -82,7 +89,7 @@ def randomized_svd(A, rank, oversample=10, power_iters=2, seed=0):
     rank = _check_int(rank, "rank", 1, k, "min(m, n)")
     oversample = _check_nonneg_int(oversample, "oversample")
     power_iters = _check_nonneg_int(power_iters, "power_iters")
-    seed = _check_int(seed, "seed", 0, _SEED_MAX)
+    seed = _check_seed(seed)
 
     width = min(rank + oversample, k)
     omega = tf.random.stateless_normal(
