@@ -49,7 +49,9 @@ def show_images(images, titles=None, *, ncols=None, cmap="gray", vmin=None, vmax
     n = len(arrays)
     ncols = n if ncols is None else max(1, min(int(ncols), n))
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    aspect = max(a.shape[0] / a.shape[1] for a in arrays)  # height / width of the tallest image
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * aspect * nrows + 0.6),
+                             squeeze=False, layout="constrained")
     im = None
     for ax, i in zip(axes.flat, range(nrows * ncols), strict=True):
         ax.axis("off")
