@@ -7,6 +7,7 @@ that lists the notebooks in order.
 
 import html
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -36,6 +37,12 @@ def notebook_info(nb):
     summary = meta.get("summary", summary)
     minutes = meta.get("minutes", minutes)
     return title or "Untitled", summary, minutes
+
+
+def rewrite_links(body):
+    """Point notebook links at the rendered pages: NN_x.ipynb -> NN_x.html, README -> index."""
+    body = re.sub(r'href="(\d\d_[A-Za-z0-9_]+)\.ipynb(#[^"]*)?"', r'href="\1.html\2"', body)
+    return body.replace('href="../README.md"', 'href="index.html"')
 
 
 def nav_bar(prev_page, next_page):
@@ -73,6 +80,7 @@ def main():
         if sep:
             body = head + sep + nav + rest
         body = body.replace("</main>", nav + "</main>", 1)
+        body = rewrite_links(body)
         (HTML_DIR / page).write_text(body, encoding="utf-8")
         print(f"rendered build/html/{page}", flush=True)
     rows = []
