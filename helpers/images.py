@@ -11,9 +11,12 @@
   "compress a photo with the SVD" example, written to PNG and CSV files.
 """
 
+import csv
 import io
 import os
 import re
+import shutil
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -27,6 +30,7 @@ from .linalg import (
     as_float_tensor,
     compression_factor,
     energy_fraction,
+    normalize_signs,
     rank_for_energy,
     rank_for_factor,
     rank_r_approx,
@@ -251,6 +255,7 @@ class ImageSVD:
     for an energy target are then cheap: they reuse :mod:`helpers.linalg` on the stored factors.
 
     Attributes:
+      image: the input as a float tensor in [0, 1].
       s: singular values, (c, k) for a colour image or (k,) for a grayscale one, k = min(h, w).
       U: (c, h, k) or (h, k).  V: (c, w, k) or (w, k).
       shape: the input's shape.  k: the number of singular values per channel.
@@ -269,6 +274,7 @@ class ImageSVD:
 
     def __init__(self, image):
         img = _as_image(image)
+        self.image = img
         self.shape = tuple(img.shape)
         self.dtype = img.dtype
         self.h, self.w = self.shape[0], self.shape[1]
@@ -357,3 +363,292 @@ class ImageSVD:
         1
         """
         return rank_for_energy(self.s, energy, measure)
+
+
+# ----------------------------------------------------------------------------------------------
+# quality
+# ----------------------------------------------------------------------------------------------
+def _image_pair(a, b):
+    """Two images of one shape, (h, w) or (..., h, w, c), as float tensors of one dtype, with a
+    channel axis added to (h, w) images (the layout tf.image expects)."""
+    a = _as_images(a, "a")
+    b = _as_images(b, "b")
+    if tuple(a.shape) != tuple(b.shape):
+        raise ValueError(f"a and b must have the same shape; got {tuple(a.shape)} and "
+                         f"{tuple(b.shape)}")
+    if a.dtype != b.dtype:
+        a, b = tf.cast(a, tf.float64), tf.cast(b, tf.float64)
+    if a.shape.rank == 2:
+        a, b = a[..., tf.newaxis], b[..., tf.newaxis]
+    return a, b
+
+
+def _as_images(x, name):
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and (dtype == np.uint8 or dtype == tf.uint8):
+        t = tf.image.convert_image_dtype(tf.convert_to_tensor(x), tf.float32)
+    else:
+        t = as_float_tensor(x, name, min_ndim=2)
+    lo, hi = float(tf.reduce_min(t)), float(tf.reduce_max(t))
+    if lo < 0 or hi > 1:
+        raise ValueError(f"{name} must hold values in [0, 1] (or be uint8); got values in "
+                         f"[{lo:.4g}, {hi:.4g}]")
+    return t
+
+
+def mse(a, b):
+    """Mean squared error between two images, per image.
+
+    Args:
+      a, b: images of one shape: (h, w) grayscale, or (..., h, w, c); float in [0, 1] or uint8.
+    Returns:
+      (...) tensor (a scalar for one image), float dtype of the inputs.
+    Raises:
+      ValueError: different shapes, values outside [0, 1], NaN/Inf.
+
+    >>> float(mse(np.zeros((2, 2)), np.full((2, 2), 0.5)))
+    0.25
+    """
+    a, b = _image_pair(a, b)
+    return tf.reduce_mean(tf.math.squared_difference(a, b), axis=[-3, -2, -1])
+
+
+def psnr(a, b):
+    """Peak signal-to-noise ratio in dB, ``10 log10(1 / MSE)``, computed by ``tf.image.psnr``.
+
+    Higher is better; identical images give ``inf``. Around 30 dB differences are hard to see.
+
+    Args:
+      a, b: images of one shape: (h, w) or (..., h, w, c); float in [0, 1] or uint8.
+    Returns:
+      (...) tensor, float dtype of the inputs.
+    Raises:
+      ValueError: different shapes, values outside [0, 1], NaN/Inf.
+
+    >>> round(float(psnr(np.zeros((2, 2)), np.full((2, 2), 0.1))), 4)
+    20.0
+    """
+    a, b = _image_pair(a, b)
+    return tf.image.psnr(a, b, max_val=1.0)
+
+
+def ssim(a, b):
+    """Structural similarity (1 = identical), computed by ``tf.image.ssim`` (11×11 Gaussian window).
+
+    Args:
+      a, b: images of one shape, each side at least 11 pixels: (h, w) or (..., h, w, c);
+        float in [0, 1] or uint8.
+    Returns:
+      (...) tensor, float dtype of the inputs.
+    Raises:
+      ValueError: different shapes, a side below 11, values outside [0, 1], NaN/Inf.
+
+    >>> float(ssim(np.eye(16), np.eye(16)))
+    1.0
+    """
+    a, b = _image_pair(a, b)
+    h, w = a.shape[-3], a.shape[-2]
+    if h < 11 or w < 11:
+        raise ValueError(f"ssim needs images at least 11×11 (its window size); got {h}×{w}")
+    return tf.image.ssim(a, b, max_val=1.0)
+
+
+def _check_ranks(ranks, k):
+    if isinstance(ranks, str | bytes) or not hasattr(ranks, "__iter__"):
+        raise ValueError(f"ranks must be a non-empty list of integers between 1 and {k}; "
+                         f"got {ranks!r}")
+    out = [_check_int(r, "each rank", 1, k, "min(h, w) of the image") for r in ranks]
+    if not out:
+        raise ValueError(f"ranks must be a non-empty list of integers between 1 and {k}; got []")
+    if len(set(out)) != len(out):
+        raise ValueError(f"ranks must not repeat a rank; got {list(ranks)!r}")
+    return out
+
+
+def quality_table(image_svd, ranks, *, with_ssim=False):
+    """Rank, storage and quality of the reconstructions at the given ranks.
+
+    Args:
+      image_svd: an :class:`ImageSVD`.
+      ranks: non-empty sequence of distinct ints, each between 1 and k.
+      with_ssim: bool, add an ``ssim`` column (``tf.image.ssim`` costs several convolutions
+        over the image per rank, far more than the rest of the table).
+    Returns:
+      list of dicts, one per rank, in the given order, with keys ``rank``, ``stored`` (numbers
+      stored), ``stored_fraction`` (stored / original), ``compression_ratio`` (original /
+      stored: 8.0 means 8:1), ``mse``, ``psnr_db`` and, if asked, ``ssim`` (Python numbers;
+      quality measured on the clipped float reconstruction against the original).
+    Raises:
+      TypeError: image_svd is not an ImageSVD; with_ssim is not a bool.
+      ValueError: a bad rank; with_ssim for an image smaller than 11×11.
+
+    >>> quality_table(ImageSVD(load_image(grayscale=True)), [10])[0]["rank"]
+    10
+    """
+    if not isinstance(image_svd, ImageSVD):
+        raise TypeError(f"image_svd must be an ImageSVD; got {type(image_svd).__name__}")
+    ranks = _check_ranks(ranks, image_svd.k)
+    if not isinstance(with_ssim, bool | np.bool_):
+        raise TypeError(f"with_ssim must be True or False; got {with_ssim!r}")
+    rows = []
+    for r in ranks:
+        approx = image_svd.approx(r)
+        frac = image_svd.proportion(r)
+        row = {
+            "rank": r,
+            "stored": image_svd.size(r),
+            "stored_fraction": frac,
+            "compression_ratio": 1 / frac,
+            "mse": float(mse(image_svd.image, approx)),
+            "psnr_db": float(psnr(image_svd.image, approx)),
+        }
+        if with_ssim:
+            row["ssim"] = float(ssim(image_svd.image, approx))
+        rows.append(row)
+    return rows
+
+
+# ----------------------------------------------------------------------------------------------
+# the report
+# ----------------------------------------------------------------------------------------------
+_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+def _to_uint8(x):
+    return np.round(np.clip(np.asarray(x, dtype=np.float64), 0, 1) * 255).astype(np.uint8)
+
+
+def _save_png(array_uint8, path):
+    from PIL import Image
+
+    Image.fromarray(array_uint8).save(path, format="PNG")
+
+
+def _save_decay_plot(s, path):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 3.5), dpi=100)
+    ax = fig.add_subplot()
+    ax.semilogy(np.arange(1, len(s) + 1), s, marker="o", markersize=2, lw=1)
+    ax.set_xlabel("index i")
+    ax.set_ylabel(r"singular value $\sigma_i$ (log scale)")
+    ax.set_title("Singular value decay of the grayscale image")
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, format="png", metadata={"Software": None})
+
+
+def _save_csv(path, rows, header=None):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        if header:
+            writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _fmt(x):
+    return f"{float(x):.9g}"
+
+
+def export_report(image, ranks, out_dir, prefix="svd"):
+    """Write the grayscale SVD-compression report of an image: PNGs, the σ decay plot, CSVs.
+
+    Files written to ``out_dir`` (created if needed), in this order:
+
+    * ``{prefix}_original.png`` — the grayscale image;
+    * ``{prefix}_k{r}.png`` — the rank-r reconstruction, for each r in ``ranks``;
+    * ``{prefix}_sigma_decay.png`` — the singular values on a log scale;
+    * ``{prefix}_sigma_top50.csv`` — columns ``index,sigma`` for the first 50 (or k) values;
+    * ``{prefix}_U_first10_cols.csv`` — h rows × 10 columns: u₁ … u₁₀ (signs normalised);
+    * ``{prefix}_Vt_first10_rows.csv`` — 10 rows × w columns: v₁ᵀ … v₁₀ᵀ;
+    * ``{prefix}_rank1_component.png`` — σ₁u₁v₁ᵀ rescaled to 0..255;
+    * ``{prefix}_quality.csv`` — the table of :func:`quality_table`: rank, stored numbers,
+      stored fraction, compression ratio, MSE, PSNR (dB).
+
+    Everything is first written to a temporary folder inside ``out_dir`` and moved into place
+    only when complete, so a failure leaves no half-written file behind.
+
+    Args:
+      image: (h, w) or (h, w, 3) image (float in [0, 1] or uint8; RGB is converted to
+        grayscale with ``tf.image.rgb_to_grayscale``), or an :class:`ImageSVD` of a grayscale
+        image (its SVD is reused).
+      ranks: non-empty sequence of distinct ints between 1 and min(h, w).
+      out_dir: str or path of the output folder.
+      prefix: str, the file-name prefix: letters, digits, ``_``, ``.``, ``-``.
+    Returns:
+      list of ``pathlib.Path``, the files written, in the order above.
+    Raises:
+      ValueError: a bad image, rank or prefix; ``out_dir`` exists but is not a folder.
+      TypeError: out_dir is not a str or path.
+
+    >>> paths = export_report(load_image(grayscale=True), [5, 20], "build/report")
+    >>> [p.name for p in paths][:3]
+    ['svd_original.png', 'svd_k5.png', 'svd_k20.png']
+    """
+    if isinstance(image, ImageSVD):
+        if image.channels is not None:
+            raise ValueError(f"image must be an ImageSVD of a grayscale (h, w) image; got one of "
+                             f"shape {image.shape}")
+        isvd = image
+    else:
+        img = _as_image(image)
+        if img.shape.rank == 3:
+            c = img.shape[-1]
+            if c == 3:
+                img = tf.image.rgb_to_grayscale(img)[..., 0]
+            elif c == 1:
+                img = img[..., 0]
+            else:
+                raise ValueError(f"image must be (h, w), (h, w, 1) or (h, w, 3); got shape "
+                                 f"{tuple(img.shape)}")
+        isvd = ImageSVD(img)
+    ranks = _check_ranks(ranks, isvd.k)
+    if not isinstance(prefix, str) or not _PREFIX.match(prefix):
+        raise ValueError(f"prefix must be a non-empty file-name prefix of letters, digits, '_', "
+                         f"'.' or '-' (starting with a letter or digit); got {prefix!r}")
+    if not isinstance(out_dir, str | os.PathLike):
+        raise TypeError(f"out_dir must be a str or a path; got {type(out_dir).__name__}")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out_dir {os.fspath(out_dir)!r} exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+
+    s, U, V = normalize_signs(isvd.s, isvd.U, isvd.V)
+    s, U, V = s.numpy(), U.numpy(), V.numpy()
+    top = min(10, isvd.k)
+    rank1 = s[0] * np.outer(U[:, 0], V[:, 0])
+    spread = float(rank1.max() - rank1.min())
+    rank1_u8 = (np.round((rank1 - rank1.min()) / spread * 255).astype(np.uint8) if spread > 0
+                else np.zeros(rank1.shape, np.uint8))
+    table = quality_table(isvd, ranks)
+
+    names = ([f"{prefix}_original.png"] + [f"{prefix}_k{r}.png" for r in ranks]
+             + [f"{prefix}_sigma_decay.png", f"{prefix}_sigma_top50.csv",
+                f"{prefix}_U_first10_cols.csv", f"{prefix}_Vt_first10_rows.csv",
+                f"{prefix}_rank1_component.png", f"{prefix}_quality.csv"])
+    staging = Path(tempfile.mkdtemp(prefix=f".{prefix}-partial-", dir=out))
+    try:
+        _save_png(_to_uint8(isvd.image), staging / names[0])
+        for name, r in zip(names[1:], ranks, strict=False):
+            _save_png(_to_uint8(isvd.approx(r)), staging / name)
+        _save_decay_plot(s, staging / f"{prefix}_sigma_decay.png")
+        _save_csv(staging / f"{prefix}_sigma_top50.csv",
+                  [[i + 1, _fmt(x)] for i, x in enumerate(s[:50])], header=["index", "sigma"])
+        _save_csv(staging / f"{prefix}_U_first10_cols.csv",
+                  [[_fmt(x) for x in row] for row in U[:, :top]])
+        _save_csv(staging / f"{prefix}_Vt_first10_rows.csv",
+                  [[_fmt(x) for x in row] for row in V[:, :top].T])
+        _save_png(rank1_u8, staging / f"{prefix}_rank1_component.png")
+        _save_csv(staging / f"{prefix}_quality.csv",
+                  [[t["rank"], t["stored"], _fmt(t["stored_fraction"]),
+                    _fmt(t["compression_ratio"]), _fmt(t["mse"]), _fmt(t["psnr_db"])]
+                   for t in table],
+                  header=["rank", "stored", "stored_fraction", "compression_ratio", "mse",
+                          "psnr_db"])
+        paths = []
+        for name in names:
+            os.replace(staging / name, out / name)
+            paths.append(out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return paths
