@@ -1,0 +1,281 @@
+"""Backpropagation through the SVD by hand (notebook 05).
+
+For the thin SVD ``A = U diag(s) Vᵀ`` of an (..., m, n) matrix, k = min(m, n), and a loss L with
+upstream gradients ``s̄ = ∂L/∂s``, ``Ū = ∂L/∂U``, ``V̄ = ∂L/∂V``, the gradient with respect to A
+is (J. Townsend, "Differentiating the Singular Value Decomposition", 2016)::
+
+    Ā = U [ diag(s̄) + (F ∘ (UᵀŪ − ŪᵀU)) S + S (F ∘ (VᵀV̄ − V̄ᵀV)) ] Vᵀ
+        + (I_m − UUᵀ) Ū S⁻¹ Vᵀ + U S⁻¹ V̄ᵀ (I_n − VVᵀ),
+
+    F_ij = 1 / (σ_j² − σ_i²) for i ≠ j,  F_ii = 0,   S = diag(s).
+
+The last two terms exist only for non-square A (the first for tall, the second for wide).
+
+What :func:`svd_grad` does where the formula divides by zero
+---------------------------------------------------------------
+Both guards use one tolerance per matrix, ``tol = max(m, n) · eps · σ_max`` (eps of the dtype:
+2.2e-16 for float64, 1.2e-7 for float32), the threshold ``numpy.linalg.matrix_rank`` uses: below
+it, a difference of singular values cannot be told apart from rounding error.
+
+* Repeated or nearly repeated singular values, ``|σ_i − σ_j| <= tol``: F_ij is set to 0, i.e. the
+  pair is treated as exactly repeated. This is the exact gradient of every loss that is invariant
+  under rotations inside the repeated block (a loss of s, of ``U diag(s) Vᵀ``, of the projector
+  onto the whole block). For a loss that depends on one vector of the block (``u_i u_iᵀ`` alone)
+  there is no gradient at a repeated σ, and the result is the one of the block-invariant part.
+  Above the tolerance F_ij = 1/(σ_j² − σ_i²) exactly, however large: the gradient of a
+  single-vector loss near a repeated σ is genuinely of size 1/gap, and that is what is returned.
+  Because the tolerance is relative to σ_max, the guard does not depend on the scale of A:
+  the gradient at cA is the gradient at A scaled as the chain rule says, for every c > 0.
+* Zero singular values in the non-square terms, ``σ_i <= tol``: S⁻¹ is replaced by the
+  pseudo-inverse S⁺ (entries with σ_i <= tol become 0), so the result stays finite. At such a
+  point the upstream gradients no longer determine Ā, whatever the formula: for a tall A, u_i is
+  then any unit vector orthogonal to the other columns, and a loss of ``U diag(s) Vᵀ`` (that is,
+  of A itself, with true gradient G) has ``Ū = G V S``, whose column i is ``G v_i σ_i = 0``: the
+  component ``(I − UUᵀ) G v_i v_iᵀ`` of G is lost before any formula sees it. :func:`svd_grad` returns G without that
+  component (exact for losses of s alone, and along every direction dA with
+  ``(I − UUᵀ) dA v_i = 0``); the same holds with U and V swapped for a wide A. TensorFlow's
+  gradient loses the same component.
+
+TensorFlow's own gradient (``_SvdGrad`` in ``tensorflow/python/ops/linalg_grad.py``) instead
+replaces both reciprocals 1/x by the "Lorentz broadening" ``x / (x² + 1e-20)``: finite
+everywhere, equal to 1/x for |x| >> 1e-10 and close to 0 for |x| << 1e-10, with an *absolute*
+constant, so its result depends on the scale of A (notebook 05 shows both). It also refuses
+``full_matrices=True`` when |m − n| > 1 (NotImplementedError), since the extra columns of a full
+U or V are then any orthonormal basis of a subspace; :func:`svd_grad` takes the thin SVD only.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from .linalg import _check_real, _check_svd_triple, as_float_tensor
+
+__all__ = ["numerical_gradient", "svd_grad", "svd_manual"]
+
+
+# ----------------------------------------------------------------------------------------------
+# the formula, on already-validated tensors
+# ----------------------------------------------------------------------------------------------
+def _svd_grad(s, U, V, grad_s, grad_U, grad_V):
+    """The gradient formula; s (..., k), U (..., m, k), V (..., n, k) with static m, n, k."""
+    m, k = U.shape[-2], U.shape[-1]
+    n = V.shape[-2]
+    dtype = s.dtype
+    if grad_s is None and grad_U is None and grad_V is None:
+        shape = tf.concat([tf.shape(U)[:-1], tf.shape(V)[-2:-1]], axis=0)
+        return tf.zeros(shape, dtype=dtype)
+
+    eps = float(np.finfo(dtype.as_numpy_dtype).eps)
+    tol = max(m, n) * eps * tf.reduce_max(s, axis=-1, keepdims=True)  # (..., 1)
+    zero = tf.zeros([], dtype)
+    one = tf.ones([], dtype)
+
+    # S⁺: the pseudo-inverse of diag(s), 0 where σ_i <= tol.
+    big = s > tol
+    s_pinv = tf.where(big, one / tf.where(big, s, one), zero)  # (..., k)
+
+    # F_ij = 1 / (σ_j² − σ_i²), 0 where |σ_i − σ_j| <= tol (this includes the diagonal).
+    s_i = s[..., :, tf.newaxis]
+    s_j = s[..., tf.newaxis, :]
+    gap = s_j - s_i
+    repeated = tf.abs(gap) <= tol[..., tf.newaxis]
+    F = tf.where(repeated, zero, one / tf.where(repeated, one, gap * (s_j + s_i)))
+
+    inner = tf.zeros_like(F)  # the k×k core U (...) Vᵀ
+    if grad_s is not None:
+        inner = inner + tf.linalg.diag(grad_s)
+    if grad_U is not None:
+        J_U = tf.matmul(U, grad_U, adjoint_a=True)  # UᵀŪ, (..., k, k)
+        inner = inner + (F * (J_U - tf.linalg.matrix_transpose(J_U))) * s_j  # (...) S
+    if grad_V is not None:
+        J_V = tf.matmul(V, grad_V, adjoint_a=True)  # VᵀV̄
+        inner = inner + s_i * (F * (J_V - tf.linalg.matrix_transpose(J_V)))  # S (...)
+
+    if grad_U is not None and m > k:
+        # U inner Vᵀ + (Ū − U J_U) S⁺ Vᵀ  =  [U (inner − J_U S⁺) + Ū S⁺] Vᵀ
+        left = tf.matmul(U, inner - J_U * s_pinv[..., tf.newaxis, :])
+        left = left + grad_U * s_pinv[..., tf.newaxis, :]
+        return tf.matmul(left, V, adjoint_b=True)
+    if grad_V is not None and n > k:
+        # U inner Vᵀ + U S⁺ (V̄ − V J_V)ᵀ  =  U [(inner − S⁺ J_Vᵀ) Vᵀ + S⁺ V̄ᵀ]
+        s_col = s_pinv[..., :, tf.newaxis]
+        right = tf.matmul(inner - s_col * tf.linalg.matrix_transpose(J_V), V, adjoint_b=True)
+        right = right + s_col * tf.linalg.matrix_transpose(grad_V)
+        return tf.matmul(U, right)
+    return tf.matmul(U, tf.matmul(inner, V, adjoint_b=True))
+
+
+# ----------------------------------------------------------------------------------------------
+# argument checking
+# ----------------------------------------------------------------------------------------------
+def _static_inner_dims(t, name):
+    m, n = t.shape[-2], t.shape[-1]
+    if m is None or n is None:
+        raise ValueError(
+            f"{name} must have statically known last two dimensions (the matrix size); "
+            f"got shape {t.shape}"
+        )
+    return m, n
+
+
+def _check_upstream(g, name, like):
+    """None, or ``g`` as a tensor of ``like``'s dtype and shape."""
+    if g is None:
+        return None
+    typed = isinstance(g, tf.Tensor | tf.Variable) or (
+        isinstance(g, np.ndarray) and g.dtype.kind == "f"
+    )
+    g = as_float_tensor(g, name, min_ndim=len(like.shape))
+    if g.dtype != like.dtype:
+        if typed:
+            raise TypeError(
+                f"{name} must have the dtype of s, U and V ({like.dtype.name}); "
+                f"got {g.dtype.name}"
+            )
+        g = tf.cast(g, like.dtype)
+    if g.shape != like.shape:
+        raise ValueError(
+            f"{name} must have the shape of the factor it belongs to, {tuple(like.shape)}; "
+            f"got {tuple(g.shape)}"
+        )
+    return g
+
+
+def svd_grad(s, U, V, grad_s=None, grad_U=None, grad_V=None):
+    """Gradient of a loss with respect to A, given its gradients with respect to A's thin SVD.
+
+    Implements Townsend's formula (module docstring) with pure TensorFlow ops, batched over
+    leading axes; see the module docstring for what happens at repeated, nearly repeated and
+    zero singular values.
+
+    Args:
+      s: (..., k) singular values of A, k = min(m, n).
+      U: (..., m, k) left singular vectors (thin).  V: (..., n, k) right singular vectors (thin),
+        so that ``A = U diag(s) Vᵀ`` as returned by ``tf.linalg.svd(A)``.
+      grad_s: (..., k) ∂L/∂s, or None for zero.
+      grad_U: (..., m, k) ∂L/∂U, or None for zero.
+      grad_V: (..., n, k) ∂L/∂V, or None for zero.
+    Returns:
+      (..., m, n) tensor ∂L/∂A, dtype of s (float32 or float64).
+    Raises:
+      TypeError: non-real entries, or s, U, V and the gradients not of one dtype.
+      ValueError: wrong ranks or shapes (U, V not thin, batch axes that differ, a gradient not
+        shaped like its factor, unknown matrix size), NaN/Inf, negative singular values.
+
+    >>> s, U, V = tf.linalg.svd(tf.constant([[3., 0.], [0., 1.]]))
+    >>> svd_grad(s, U, V, grad_s=tf.ones_like(s)).numpy()  # ∂(σ₁ + σ₂)/∂A = U Vᵀ
+    array([[1., 0.],
+           [0., 1.]], dtype=float32)
+    """
+    s, U, V = _check_svd_triple(s, U, V)
+    m, kU = _static_inner_dims(U, "U")
+    n, kV = _static_inner_dims(V, "V")
+    k = s.shape[-1]
+    if k is None:
+        raise ValueError(f"s must have a statically known last dimension; got shape {s.shape}")
+    if not (kU == kV == k == min(m, n)):
+        raise ValueError(
+            f"svd_grad needs the thin SVD: s (..., k), U (..., m, k), V (..., n, k) with "
+            f"k = min(m, n); got s {tuple(s.shape)}, U {tuple(U.shape)}, V {tuple(V.shape)} "
+            f"(full_matrices=True is not supported)"
+        )
+    if not (s.shape[:-1] == U.shape[:-2] == V.shape[:-2]):
+        raise ValueError(
+            f"s, U and V must have the same batch axes; got s {tuple(s.shape)}, "
+            f"U {tuple(U.shape)}, V {tuple(V.shape)}"
+        )
+    if tf.executing_eagerly() and bool(tf.reduce_any(s < 0)):
+        raise ValueError("s must hold singular values, which are non-negative")
+    grad_s = _check_upstream(grad_s, "grad_s", s)
+    grad_U = _check_upstream(grad_U, "grad_U", U)
+    grad_V = _check_upstream(grad_V, "grad_V", V)
+    return _svd_grad(s, U, V, grad_s, grad_U, grad_V)
+
+
+# ----------------------------------------------------------------------------------------------
+# an SVD whose backward pass is svd_grad
+# ----------------------------------------------------------------------------------------------
+@tf.custom_gradient
+def _svd_with_manual_grad(A):
+    s, U, V = tf.linalg.svd(A, full_matrices=False)
+
+    def backward(grad_s, grad_U, grad_V):
+        return _svd_grad(s, U, V, grad_s, grad_U, grad_V)
+
+    return (s, U, V), backward
+
+
+def svd_manual(A):
+    """Thin SVD ``(s, U, V)`` exactly like ``tf.linalg.svd(A)``, with :func:`svd_grad` as backward.
+
+    Works under ``tf.GradientTape`` and inside ``tf.function``, in float32 and float64, for
+    tall, wide, square and batched matrices.
+
+    Args:
+      A: (..., m, n) real matrix or stack of matrices (tensor, variable, array or nested list);
+        float32 stays float32, float64 stays float64, integers become float64. The last two
+        dimensions must be known statically.
+    Returns:
+      ``(s, U, V)``: s (..., k), U (..., m, k), V (..., n, k), k = min(m, n).
+    Raises:
+      TypeError: complex, boolean or string entries.
+      ValueError: fewer than 2 dimensions, an empty dimension, NaN or Inf, unknown matrix size.
+
+    >>> A = tf.Variable([[3., 0.], [0., 1.]])
+    >>> with tf.GradientTape() as tape:
+    ...     s, U, V = svd_manual(A)
+    ...     loss = s[0]
+    >>> tape.gradient(loss, A).numpy()  # ∂σ₁/∂A = u₁ v₁ᵀ
+    array([[1., 0.],
+           [0., 0.]], dtype=float32)
+    """
+    A = as_float_tensor(A, "A", min_ndim=2)
+    _static_inner_dims(A, "A")
+    return _svd_with_manual_grad(A)
+
+
+# ----------------------------------------------------------------------------------------------
+# the reference every gradient is checked against
+# ----------------------------------------------------------------------------------------------
+def numerical_gradient(loss, A, h=None):
+    """Central finite-difference gradient ``(L(A + h E_ij) − L(A − h E_ij)) / 2h``, entry by entry.
+
+    Meant for small matrices (2 calls of ``loss`` per entry) in float64, as the reference that
+    analytic gradients are checked against; its error is about h² + eps/h (≈ 1e-10 in float64).
+
+    Args:
+      loss: callable taking a tensor shaped like A and returning a scalar.
+      A: (...) real array or tensor with at least one entry; float32 stays float32 (but float64
+        is what finite differences need), integers become float64.
+      h: step, a positive real; default ``eps^(1/3) · max(1, max|A|)``.
+    Returns:
+      Tensor shaped like A, of A's dtype.
+    Raises:
+      TypeError: loss is not callable; non-real A.  ValueError: h not a positive real; a loss
+        value that is not a finite scalar.
+
+    >>> numerical_gradient(lambda X: tf.reduce_sum(X ** 2), [[1., 2.]]).numpy().round(6)
+    array([[2., 4.]])
+    """
+    if not callable(loss):
+        raise TypeError(f"loss must be a callable returning a scalar; got {type(loss).__name__}")
+    A = as_float_tensor(A, "A", min_ndim=0)
+    a = A.numpy()
+    if h is None:
+        h = float(np.finfo(a.dtype).eps) ** (1 / 3) * max(1.0, float(np.abs(a).max(initial=0)))
+    else:
+        h = _check_real(h, "h")
+        if h <= 0:
+            raise ValueError(f"h must be a positive real number; got {h!r}")
+    grad = np.zeros_like(a)
+    for idx in np.ndindex(a.shape):
+        values = []
+        for step in (h, -h):
+            b = a.copy()
+            b[idx] += step
+            value = loss(tf.constant(b))
+            value = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+            if value.size != 1 or not np.isfinite(value).all():
+                raise ValueError(f"loss must return a finite scalar; got {value!r}")
+            values.append(float(value.reshape(())))
+        grad[idx] = (values[0] - values[1]) / (2 * h)
+    return tf.constant(grad)
