@@ -521,7 +521,7 @@ def _to_uint8(x):
 def _save_png(array_uint8, path):
     from PIL import Image
 
-    Image.fromarray(array_uint8).save(path, format="PNG")
+    Image.fromarray(array_uint8).save(path, format="PNG", compress_level=1)
 
 
 def _save_decay_plot(s, path):
@@ -534,7 +534,7 @@ def _save_decay_plot(s, path):
     ax.set_ylabel(r"singular value $\sigma_i$ (log scale)")
     ax.set_title("Singular value decay of the grayscale image")
     ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.14, right=0.97, bottom=0.14, top=0.9)
     fig.savefig(path, format="png", metadata={"Software": None})
 
 
