@@ -1,0 +1,251 @@
+"""Rank-r approximations other than the truncated SVD, and the measured errors of the SVD's own.
+
+Notebook 04 checks the Frobenius error identity ``‖A − A_r‖_F² = Σ_{i>r} σᵢ²`` and the
+Eckart–Young theorem (no rank-r matrix is closer to A than A_r) against other ways of building a
+rank-r approximation:
+
+* :func:`truncation_errors` measures ``‖A − A_r‖_F²`` and ``‖A − A_r‖₂`` on the residual matrices
+  themselves, for every rank r = 0..k (or the ranks asked for), batched.
+* :func:`column_selection_approx` keeps r columns of A and projects A onto their span: the r
+  columns of largest norm, or the r columns that a QR factorisation with column pivoting
+  (Businger–Golub) picks first.
+* :func:`fit_factorization` fits ``X Yᵀ`` (X m×r, Y n×r) to A by gradient descent with
+  ``tf.GradientTape`` and a Keras optimizer.
+
+The random projection ``Q Qᵀ A`` with ``Q = qr(A Ω)`` is :func:`helpers.randomized.randomized_svd`
+with ``oversample=0, power_iters=0``; it is not repeated here.
+"""
+
+import collections
+import numbers
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .linalg import _check_int, as_float_tensor, reconstruct, svd
+
+_SEED_MAX = 2**63 - 1
+#: Largest number of entries of the residual matrices built at once by truncation_errors.
+_MAX_BLOCK_ENTRIES = 2**22
+
+TruncationErrors = collections.namedtuple(
+    "TruncationErrors", ["ranks", "s", "frobenius_sq", "spectral"]
+)
+TruncationErrors.__doc__ = """Errors of the truncated SVDs A_r of A, measured on A − A_r.
+
+Fields:
+  ranks: (p,) int NumPy array, the ranks r measured.
+  s: (..., k) singular values of A.
+  frobenius_sq: (..., p) ``‖A − A_r‖_F²`` for each rank in ``ranks``.
+  spectral: (..., p) ``‖A − A_r‖₂``, the largest singular value of A − A_r.
+"""
+
+FitResult = collections.namedtuple("FitResult", ["approx", "X", "Y", "losses"])
+FitResult.__doc__ = """A rank-r factorisation X Yᵀ fitted by gradient descent.
+
+Fields:
+  approx: (..., m, n) the product ``X Yᵀ``, A's dtype.
+  X: (..., m, r).  Y: (..., n, r).
+  losses: (steps + 1, ...) float64 NumPy array, the relative squared error
+    ``‖A − X Yᵀ‖_F² / ‖A‖_F²`` before step 1, 2, ..., and after the last step.
+"""
+
+
+def _batch_rank(A):
+    return A.shape.rank - 2
+
+
+def _check_ranks(ranks, k):
+    if ranks is None:
+        return list(range(k + 1))
+    if isinstance(ranks, numbers.Integral):
+        raise ValueError(f"ranks must be a sequence of integers between 0 and {k}; got {ranks!r}")
+    values = list(np.asarray(ranks).reshape(-1)) if not isinstance(ranks, list | tuple) else list(ranks)
+    if not values:
+        raise ValueError(f"ranks must hold at least one integer between 0 and {k}; got {ranks!r}")
+    return [_check_int(r, "each rank in ranks", 0, k, f"the number of singular values is {k}")
+            for r in values]
+
+
+def truncation_errors(A, ranks=None):
+    """Measure ``‖A − A_r‖_F²`` and ``‖A − A_r‖₂`` for the truncated SVDs A_r, batched.
+
+    A_0 = 0 and A_k = A (up to rounding). The errors are computed on the residual matrices
+    ``A − A_r`` themselves, not predicted from the singular values, so they can be compared with
+    ``tail_energy(s, r)`` and ``s[r]`` (the Frobenius error identity, notebook 04). Each rank costs
+    one product and one SVD of A − A_r (ranks are processed in batched blocks): keep A small when
+    measuring every rank.
+
+    Args:
+      A: (..., m, n) real matrix or stack of matrices; float32 stays float32, float64 stays
+        float64, integers become float64.
+      ranks: optional sequence of ints, each 0 <= r <= k = min(m, n); default: 0, 1, ..., k.
+    Returns:
+      :class:`TruncationErrors` ``(ranks, s, frobenius_sq, spectral)``: ranks (p,) NumPy ints;
+      s (..., k); frobenius_sq and spectral (..., p), A's dtype.
+    Raises:
+      ValueError: a rank that is not an integer between 0 and k, an empty ``ranks``; A with
+        fewer than 2 dimensions, an empty dimension, NaN or Inf.
+      TypeError: A complex, boolean or string.
+
+    >>> err = truncation_errors([[3., 0.], [0., 1.]])
+    >>> err.frobenius_sq.numpy(), err.spectral.numpy()
+    (array([10.,  1.,  0.]), array([3., 1., 0.]))
+    """
+    A = as_float_tensor(A, "A", min_ndim=2)
+    s, U, V = svd(A)
+    k = s.shape[-1]
+    ranks = _check_ranks(ranks, k)
+    # A_r = U diag(s * [i <= r]) Vᵀ for a block of ranks at once: the ranks become a leading batch
+    # axis, which tf.matmul broadcasts against A's own batch axes. Blocks keep memory bounded.
+    per_rank = int(np.prod(A.shape))
+    block = max(1, _MAX_BLOCK_ENTRIES // per_rank)
+    idx = tf.range(k)
+    fro2, spec = [], []
+    for start in range(0, len(ranks), block):
+        rs = tf.constant(ranks[start:start + block], tf.int32)
+        keep = tf.cast(idx < tf.reshape(rs, [-1] + [1] * s.shape.rank), s.dtype)  # (p, ..., k)
+        E = A - reconstruct(s * keep, U, V)  # (p, ..., m, n)
+        fro2.append(tf.reduce_sum(tf.square(E), axis=[-2, -1]))
+        spec.append(tf.linalg.svd(E, compute_uv=False)[..., 0])
+    nb = s.shape.rank - 1
+    perm = list(range(1, nb + 1)) + [0]  # the rank axis goes last
+    return TruncationErrors(
+        np.asarray(ranks, dtype=np.int64),
+        s,
+        tf.transpose(tf.concat(fro2, axis=0), perm),
+        tf.transpose(tf.concat(spec, axis=0), perm),
+    )
+
+
+def column_selection_approx(A, r, pivoted=False):
+    """Rank-r approximation ``Q Qᵀ A`` from r columns of A (Q: an orthonormal basis of them), batched.
+
+    ``pivoted=False`` keeps the r columns of largest Euclidean norm. ``pivoted=True`` chooses them
+    greedily as a QR factorisation with column pivoting does (Businger–Golub), stopped after r
+    steps: take the column with the largest norm, remove its direction from every column, and
+    repeat on what is left. Pivoting never picks a direction twice, so it is usually better.
+    Both are rank-r approximations of A and so, by Eckart–Young, never closer than the SVD's A_r.
+
+    Args:
+      A: (..., m, n) real matrix or stack of matrices; float32 stays float32, float64 stays
+        float64, integers become float64.
+      r: int, 1 <= r <= min(m, n).
+      pivoted: bool, greedy pivoted-QR selection instead of the r largest norms.
+    Returns:
+      ``(approx, columns)``: approx (..., m, n) of A's dtype; columns (..., r) int tensor, the
+      indices of the chosen columns in the order chosen (ties go to the lower index).
+    Raises:
+      ValueError: r not an integer between 1 and min(m, n); A with fewer than 2 dimensions,
+        an empty dimension, NaN or Inf.
+      TypeError: pivoted not a bool; A complex, boolean or string.
+
+    >>> A = [[1., 0., 0.], [0., 3., 0.], [0., 0., 2.]]
+    >>> B, cols = column_selection_approx(A, 2)
+    >>> cols.numpy(), B.numpy()
+    (array([1, 2], dtype=int32), array([[0., 0., 0.],
+           [0., 3., 0.],
+           [0., 0., 2.]]))
+    """
+    if not isinstance(pivoted, bool | np.bool_):
+        raise TypeError(f"pivoted must be True or False; got {pivoted!r}")
+    A = as_float_tensor(A, "A", min_ndim=2)
+    k = min(A.shape[-2], A.shape[-1])
+    r = _check_int(r, "r", 1, k, "min(m, n)")
+    nb = _batch_rank(A)
+    if not pivoted:
+        norms = tf.reduce_sum(tf.square(A), axis=-2)  # (..., n)
+        columns = tf.math.top_k(norms, k=r, sorted=True).indices  # (..., r)
+        Q, _ = tf.linalg.qr(tf.gather(A, columns, axis=-1, batch_dims=nb))  # (..., m, r)
+        return tf.matmul(Q, tf.matmul(Q, A, adjoint_a=True)), columns
+    R = A  # the part of every column not yet explained by the chosen ones
+    chosen = []
+    for _ in range(r):
+        p = tf.argmax(tf.reduce_sum(tf.square(R), axis=-2), axis=-1, output_type=tf.int32)
+        c = tf.gather(R, p[..., tf.newaxis], axis=-1, batch_dims=nb)  # (..., m, 1)
+        q = tf.math.divide_no_nan(c, tf.norm(c, axis=-2, keepdims=True))
+        R = R - tf.matmul(q, tf.matmul(q, R, adjoint_a=True))
+        chosen.append(p)
+    return A - R, tf.stack(chosen, axis=-1)
+
+
+def fit_factorization(A, r, steps=300, learning_rate=0.05, seed=0, optimizer=None):
+    """Fit a rank-r product ``X Yᵀ`` to A by gradient descent on ``‖A − X Yᵀ‖_F² / ‖A‖_F²``, batched.
+
+    The loop is plain TensorFlow: the loss is recorded on a ``tf.GradientTape``, its gradients
+    with respect to X and Y go to a Keras optimizer (Adam by default). A is divided by its
+    root-mean-square entry during the fit, so one learning rate suits matrices of any scale.
+    X and Y start as small Gaussian matrices drawn with ``tf.random.stateless_normal`` from
+    ``seed``, so the same call gives the same result on every run. By Eckart–Young the loss can
+    approach, but never go below, ``tail_energy(s, r) / ‖A‖_F²``.
+
+    Args:
+      A: (..., m, n) real matrix or stack of matrices, not all zero; float32 stays float32,
+        float64 stays float64, integers become float64.
+      r: int, 1 <= r <= min(m, n).
+      steps: int >= 1, the number of optimizer steps.
+      learning_rate: real > 0, for the default Adam optimizer (ignored if ``optimizer`` is given).
+      seed: int, 0 <= seed < 2**63, for the starting X and Y.
+      optimizer: optional ``keras.optimizers.Optimizer`` (a new, unused one).
+    Returns:
+      :class:`FitResult` ``(approx, X, Y, losses)``: approx (..., m, n), X (..., m, r) and
+      Y (..., n, r) in A's dtype and scale; losses (steps + 1, ...) NumPy float64.
+    Raises:
+      ValueError: r not an integer between 1 and min(m, n); steps not an integer >= 1;
+        learning_rate not a positive finite number; seed out of range; a zero matrix; A with
+        fewer than 2 dimensions, an empty dimension, NaN or Inf.
+      TypeError: optimizer not a Keras optimizer; A complex, boolean or string.
+
+    >>> fit = fit_factorization([[2., 0.], [0., 1.]], r=1, steps=200)
+    >>> round(float(fit.losses[-1]), 4)  # the best rank-1 error is 1² / (2² + 1²) = 0.2
+    0.2
+    """
+    A = as_float_tensor(A, "A", min_ndim=2)
+    m, n = A.shape[-2], A.shape[-1]
+    r = _check_int(r, "r", 1, min(m, n), "min(m, n)")
+    steps = _check_int(steps, "steps", 1, 10**9)
+    ok = isinstance(learning_rate, numbers.Real) and not isinstance(learning_rate, bool | np.bool_)
+    if not ok or not np.isfinite(float(learning_rate)) or float(learning_rate) <= 0:
+        raise ValueError(f"learning_rate must be a positive finite number; got {learning_rate!r}")
+    seed = _check_int(seed, "seed", 0, _SEED_MAX)
+    if optimizer is None:
+        optimizer = keras.optimizers.Adam(learning_rate=float(learning_rate))
+    elif not isinstance(optimizer, keras.optimizers.Optimizer):
+        raise TypeError(f"optimizer must be a keras.optimizers.Optimizer; got {optimizer!r}")
+    elif optimizer.built:
+        raise ValueError("optimizer must be a new Keras optimizer; this one has already been used")
+    norm2 = tf.reduce_sum(tf.square(A), axis=[-2, -1], keepdims=True)  # (..., 1, 1)
+    if bool(tf.reduce_any(norm2 == 0)):
+        raise ValueError("A must not be the zero matrix (its relative error is undefined)")
+    scale = tf.sqrt(norm2 / (m * n))
+    target = A / scale  # entries of size about 1
+    batch = list(A.shape[:-2])
+    init = 0.1 * float(r) ** -0.25  # X Yᵀ starts with entries of size about 0.01
+    X = tf.Variable(init * tf.random.stateless_normal(batch + [m, r], [seed, 1], dtype=A.dtype),
+                    name="X")
+    Y = tf.Variable(init * tf.random.stateless_normal(batch + [n, r], [seed, 2], dtype=A.dtype),
+                    name="Y")
+    target_norm2 = tf.reduce_sum(tf.square(target), axis=[-2, -1])
+    optimizer.build([X, Y])
+
+    def relative_errors():
+        residual = target - tf.matmul(X, Y, adjoint_b=True)
+        return tf.reduce_sum(tf.square(residual), axis=[-2, -1]) / target_norm2
+
+    @tf.function
+    def train():
+        history = tf.TensorArray(A.dtype, size=steps + 1)
+        for i in tf.range(steps):
+            with tf.GradientTape() as tape:
+                errors = relative_errors()
+                loss = tf.reduce_sum(errors)  # the matrices of a batch are independent
+            grads = tape.gradient(loss, [X, Y])
+            optimizer.apply_gradients(zip(grads, [X, Y], strict=True))
+            history = history.write(i, errors)
+        return history.write(steps, relative_errors()).stack()
+
+    losses = tf.cast(train(), tf.float64).numpy()
+    Xs = tf.convert_to_tensor(X) * tf.sqrt(scale)
+    Ys = tf.convert_to_tensor(Y) * tf.sqrt(scale)
+    return FitResult(tf.matmul(Xs, Ys, adjoint_b=True), Xs, Ys, losses)
