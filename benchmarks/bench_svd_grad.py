@@ -54,7 +54,16 @@ def _time(fn, *args):
 
 def run(repeats: int = 5) -> dict:
     """Return {"title", "rows": [{"case", "median_s", "runs"}], "ratios": [...]} (see README)."""
-    repeats = max(1, int(repeats))
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")  # one fresh tf.function per size is intended: no retracing warning
+    try:
+        return _run(max(1, int(repeats)))
+    finally:
+        logger.setLevel(level)
+
+
+def _run(repeats):
     rng = np.random.default_rng(0)
     rows, ratios = [], []
     for m, n in SIZES:
@@ -94,7 +103,6 @@ def run(repeats: int = 5) -> dict:
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     repeats = int(argv[0]) if argv else 5
-    tf.get_logger().setLevel("ERROR")  # one fresh tf.function per size is intended, not retracing
     result = run(repeats)
     print(result["title"])
     for row in result["rows"]:
