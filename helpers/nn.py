@@ -1,0 +1,484 @@
+"""The SVD inside neural networks: weight spectra, low-rank Dense layers, spectral monitoring.
+
+Keras stores a Dense kernel ``W`` as an ``(m, n) = (inputs, units)`` matrix and computes
+``y = activation(x W + b)`` on row vectors ``x``. Its SVD ``W = U diag(s) Vᵀ`` says that the layer
+rotates (``Uᵀ``), stretches (``s``) and rotates again (``V``).
+
+* :func:`layer_spectra` summarises the spectrum of every Dense and Conv kernel of a model, one
+  :class:`LayerSpectrum` record per layer; :func:`format_spectra` prints them as a table.
+* :func:`factorize_dense` replaces a trained Dense layer by a :class:`LowRankDense` layer whose
+  two kernels are the truncated SVD of the original: ``r (m + n)`` weights instead of ``m n``.
+* :class:`SpectralMonitor` is a Keras callback that records the spectra after every epoch.
+"""
+
+import dataclasses
+import math
+import numbers
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .linalg import _check_int, _check_real, normalize_signs, rank_for_energy, svd
+
+CONV_LAYERS = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D)
+
+
+# ----------------------------------------------------------------------------------------------
+# the low-rank layer
+# ----------------------------------------------------------------------------------------------
+def _check_count(value, name):
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+    if not ok or int(value) < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class LowRankDense(keras.layers.Layer):
+    """A Dense layer whose ``(m, n)`` kernel is stored as a product ``A B`` of rank ``r``.
+
+    ``y = activation(x A B + b)`` with ``A`` of shape ``(m, r)`` (``kernel_a``), ``B`` of shape
+    ``(r, n)`` (``kernel_b``) and ``b`` of shape ``(n,)``: ``r (m + n)`` weights plus ``n`` biases
+    instead of ``m n + n``. Like Dense, it acts on the last axis of inputs ``(..., m)``.
+    Usually made by :func:`factorize_dense` from a trained Dense layer; built from scratch it is
+    initialised like a Dense layer (``kernel_initializer`` for both factors).
+
+    Args:
+      units: int >= 1, the output size n.  rank: int, 1 <= rank <= min(m, n) (checked at build).
+      activation: as for ``keras.layers.Dense``.  use_bias: bool.
+      kernel_initializer, bias_initializer: Keras initialisers.
+      **kwargs: ``name``, ``dtype``, ``trainable``, as for any Keras layer.
+    Raises:
+      ValueError: units or rank not a positive integer; rank > min(m, n) when built.
+
+    >>> layer = LowRankDense(3, rank=1, name="low")
+    >>> layer(np.ones((2, 4), "float32")).shape
+    TensorShape([2, 3])
+    """
+
+    def __init__(self, units, rank, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        self.units = _check_count(units, "units")
+        self.rank = _check_count(rank, "rank")
+        if not isinstance(use_bias, bool | np.bool_):
+            raise ValueError(f"use_bias must be True or False; got {use_bias!r}")
+        self.activation = keras.activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.input_spec = keras.layers.InputSpec(min_ndim=2)
+
+    def build(self, input_shape):
+        m = input_shape[-1]
+        if m is None:
+            raise ValueError("LowRankDense needs a known last input dimension; got None")
+        _check_int(self.rank, "rank", 1, min(m, self.units),
+                   f"min(m, n) of the {m}×{self.units} kernel")
+        self.kernel_a = self.add_weight(name="kernel_a", shape=(m, self.rank),
+                                        initializer=self.kernel_initializer)
+        self.kernel_b = self.add_weight(name="kernel_b", shape=(self.rank, self.units),
+                                        initializer=self.kernel_initializer)
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=(self.units,),
+                                        initializer=self.bias_initializer)
+        else:
+            self.bias = None
+        self.input_spec = keras.layers.InputSpec(min_ndim=2, axes={-1: m})
+
+    def call(self, inputs):
+        x = keras.ops.matmul(keras.ops.matmul(inputs, self.kernel_a), self.kernel_b)
+        if self.bias is not None:
+            x = keras.ops.add(x, self.bias)
+        if self.activation is not None:
+            x = self.activation(x)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def dense_kernel(self):
+        """The ``(m, n)`` kernel ``A B`` that an equivalent Dense layer would hold.
+
+        >>> layer = LowRankDense(3, rank=1); _ = layer(np.ones((1, 4), "float32"))
+        >>> layer.dense_kernel().shape
+        TensorShape([4, 3])
+        """
+        if not self.built:
+            raise ValueError(f"layer {self.name!r} is not built yet: call it on data first")
+        return tf.matmul(self.kernel_a, self.kernel_b)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            units=self.units,
+            rank=self.rank,
+            activation=keras.activations.serialize(self.activation),
+            use_bias=self.use_bias,
+            kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
+            bias_initializer=keras.initializers.serialize(self.bias_initializer),
+        )
+        return config
+
+
+def _check_dense(layer):
+    """Return the float64 (m, n) kernel of a built, plain Dense layer, or raise."""
+    if not isinstance(layer, keras.layers.Layer):
+        raise TypeError(f"layer must be a keras.layers.Dense layer; got {type(layer).__name__}")
+    if not isinstance(layer, keras.layers.Dense):
+        raise ValueError(
+            f"layer must be a keras.layers.Dense layer; got {type(layer).__name__} {layer.name!r}"
+        )
+    if not layer.built:
+        raise ValueError(
+            f"layer {layer.name!r} is not built yet, so it has no kernel: build the model "
+            "(give it a keras.Input or call it on data) first"
+        )
+    if getattr(layer, "quantization_mode", None):
+        raise ValueError(
+            f"layer {layer.name!r} is quantized ({layer.quantization_mode}); factorize the "
+            "float layer before quantizing it"
+        )
+    return tf.cast(layer.kernel, tf.float64)
+
+
+def factorize_dense(layer, rank, name=None):
+    """Replace a built Dense layer by a :class:`LowRankDense` holding its truncated SVD.
+
+    With the kernel ``W = U diag(s) Vᵀ`` of shape ``(m, n)``, the new layer stores
+    ``A = U_r diag(√s_r)`` ``(m, r)`` and ``B = diag(√s_r) V_rᵀ`` ``(r, n)``, so ``A B = W_r`` is the
+    best rank-r approximation of ``W`` (Eckart–Young), split evenly between the two factors.
+    The bias, the activation, the dtype policy and ``trainable`` are copied; regularisers and
+    constraints are not. At ``rank = min(m, n)`` the layer computes the same function as the
+    original, to float rounding. The SVD is computed in float64 and the signs are normalised
+    (:func:`helpers.normalize_signs`), so the factors are the same on every run.
+
+    Args:
+      layer: a built ``keras.layers.Dense`` (kernel ``(m, n)``).
+      rank: int, 1 <= rank <= min(m, n).
+      name: the new layer's name; default ``f"{layer.name}_rank{rank}"``.
+    Returns:
+      A built :class:`LowRankDense` with ``rank (m + n)`` kernel weights plus ``n`` biases (if
+      the original has a bias), ready to take the Dense layer's place in a model.
+    Raises:
+      TypeError: ``layer`` is not a Keras layer.
+      ValueError: ``layer`` is not a Dense layer, is not built, or is quantized; ``rank`` is not
+        an integer between 1 and min(m, n) (bools are rejected).
+
+    >>> dense = keras.layers.Dense(3, name="d"); _ = dense(np.ones((1, 4), "float32"))
+    >>> low = factorize_dense(dense, 2)
+    >>> low.count_params()  # 2 * (4 + 3) + 3
+    17
+    """
+    W = _check_dense(layer)
+    m, n = W.shape
+    rank = _check_int(rank, "rank", 1, min(m, n), f"min(m, n) of the {m}×{n} kernel")
+    if name is None:
+        name = f"{layer.name}_rank{rank}"
+    s, U, V = normalize_signs(*svd(W))
+    root = tf.sqrt(s[:rank])
+    A = U[:, :rank] * root
+    B = tf.transpose(V[:, :rank] * root)
+    new = LowRankDense(n, rank, activation=layer.activation, use_bias=layer.use_bias,
+                       name=name, dtype=layer.dtype_policy, trainable=layer.trainable)
+    new.build((None, m))
+    new.kernel_a.assign(tf.cast(A, new.kernel_a.dtype))
+    new.kernel_b.assign(tf.cast(B, new.kernel_b.dtype))
+    if layer.use_bias:
+        new.bias.assign(layer.bias)
+    return new
+
+
+def factorize_model(model, ranks):
+    """A copy of a Sequential or functional model with some Dense layers factorised.
+
+    Every layer named in ``ranks`` is replaced by ``factorize_dense(layer, rank)`` (named
+    ``f"{name}_rank{rank}"``); every other layer is cloned with the same weights
+    (``keras.models.clone_model``), so the original model is left untouched and the copy can be
+    fine-tuned on its own. The copy is not compiled.
+
+    Args:
+      model: a built ``keras.Sequential`` or functional ``keras.Model``.
+      ranks: non-empty dict {name of a top-level Dense layer: rank}, each rank an int between 1
+        and min(m, n) of that layer's kernel.
+    Returns:
+      A new ``keras.Model`` of the same kind, named ``f"{model.name}_lowrank"``.
+    Raises:
+      TypeError: ``model`` is not a ``keras.Model``.
+      ValueError: ``ranks`` empty or naming a layer that is not a top-level Dense layer; a rank
+        out of range; a subclassed model (``clone_model`` cannot copy those).
+
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="d")])
+    >>> [layer.name for layer in factorize_model(model, {"d": 2}).layers]
+    ['d_rank2']
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model; got {type(model).__name__}")
+    if not isinstance(ranks, dict) or not ranks:
+        raise ValueError(f"ranks must be a non-empty dict {{layer name: rank}}; got {ranks!r}")
+    dense = {layer.name: layer for layer in model.layers if isinstance(layer, keras.layers.Dense)}
+    unknown = [name for name in ranks if name not in dense]
+    if unknown:
+        raise ValueError(
+            f"ranks names {unknown!r}, which are not top-level Dense layers of model "
+            f"{model.name!r}; its Dense layers are {list(dense)!r}"
+        )
+    for name, rank in ranks.items():  # check every rank before cloning anything
+        W = _check_dense(dense[name])
+        m, n = W.shape
+        _check_int(rank, "rank", 1, min(m, n), f"min(m, n) of the {m}×{n} kernel of {name!r}")
+
+    def clone(layer):
+        if layer.name in ranks:
+            return factorize_dense(layer, ranks[layer.name])
+        return layer.__class__.from_config(layer.get_config())
+
+    try:
+        copy = keras.models.clone_model(model, clone_function=clone)
+    except ValueError:
+        raise ValueError(
+            f"model {model.name!r} cannot be copied layer by layer: factorize_model needs a "
+            "Sequential or functional model, not a subclassed one"
+        ) from None
+    copy.name = f"{model.name}_lowrank"
+    for layer in model.layers:
+        if layer.name not in ranks and layer.weights:
+            copy.get_layer(layer.name).set_weights(layer.get_weights())
+    return copy
+
+
+# ----------------------------------------------------------------------------------------------
+# spectra of a model's kernels
+# ----------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class LayerSpectrum:
+    """Spectrum of one layer's kernel, as a matrix. One record per layer of :func:`layer_spectra`.
+
+    Attributes:
+      name: the layer's name.  kind: its class name ("Dense", "Conv2D", "LowRankDense", ...).
+      kernel_shape: the kernel's shape as stored, e.g. ``(3, 3, 1, 8)`` for a Conv2D.
+      shape: ``(m, n)``, the matrix whose singular values are reported.
+      sigma_max, sigma_min: largest and smallest singular value (σ₁, σ_k).
+      condition_number: σ₁ / σ_k (``inf`` when σ_k = 0).
+      stable_rank: ‖W‖_F² / σ₁² = Σσᵢ² / σ₁², between 1 and the rank (0 for a zero kernel).
+      energy_rank: the smallest r with Σ_{i≤r} σᵢ² >= energy · Σσᵢ² (0 for a zero kernel).
+      energy: the energy fraction used for ``energy_rank`` (0.9 by default).
+      singular_values: the k singular values, descending, as a float64 NumPy array.
+    """
+
+    name: str
+    kind: str
+    kernel_shape: tuple
+    shape: tuple
+    sigma_max: float
+    sigma_min: float
+    condition_number: float
+    stable_rank: float
+    energy_rank: int
+    energy: float
+    singular_values: np.ndarray = dataclasses.field(repr=False, compare=False)
+
+
+NUMERIC_FIELDS = ("sigma_max", "sigma_min", "condition_number", "stable_rank", "energy_rank")
+
+
+def _kernel_matrix(layer):
+    """(kind, kernel_shape, float64 matrix, number of meaningful singular values) or None."""
+    if isinstance(layer, keras.layers.Dense):
+        kernel = layer.kernel
+        W = tf.cast(kernel, tf.float64)
+        k = min(W.shape)
+    elif isinstance(layer, CONV_LAYERS):
+        kernel = layer.kernel
+        W = tf.reshape(tf.cast(kernel, tf.float64), (-1, kernel.shape[-1]))
+        k = min(W.shape)
+    elif isinstance(layer, LowRankDense):
+        kernel = layer.dense_kernel()
+        W = tf.matmul(tf.cast(layer.kernel_a, tf.float64), tf.cast(layer.kernel_b, tf.float64))
+        k = layer.rank
+    else:
+        return None
+    return type(layer).__name__, tuple(kernel.shape), W, k
+
+
+def _iter_layers(model):
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            yield from _iter_layers(layer)
+        else:
+            yield layer
+
+
+def _spectrum(layer, energy):
+    found = _kernel_matrix(layer)
+    if found is None:
+        return None
+    kind, kernel_shape, W, k = found
+    s = tf.linalg.svd(W, compute_uv=False)[:k].numpy()
+    s1, sk = float(s[0]), float(s[-1])
+    if s1 > 0:
+        cond = s1 / sk if sk > 0 else math.inf
+        stable = float(np.sum(s**2) / s1**2)
+        r = rank_for_energy(s, energy)
+    else:
+        cond, stable, r = math.inf, 0.0, 0
+    return LayerSpectrum(name=layer.name, kind=kind, kernel_shape=kernel_shape,
+                         shape=tuple(int(d) for d in W.shape), sigma_max=s1, sigma_min=sk,
+                         condition_number=cond, stable_rank=stable, energy_rank=int(r),
+                         energy=energy, singular_values=s)
+
+
+def layer_spectra(model, energy=0.9):
+    """The singular values of every Dense and Conv kernel of a Keras model, one record per layer.
+
+    A Dense kernel ``(m, n)`` is used as is. A Conv kernel ``(*kernel_size, c_in, c_out)`` is
+    reshaped to ``(prod(kernel_size) · c_in, c_out)``, the matrix that multiplies each flattened
+    input patch (its singular values bound, but are not, those of the whole convolution
+    operator). A :class:`LowRankDense` layer reports the ``rank`` non-zero singular values of
+    ``A B``. Layers are visited in order, nested models included; layers without a kernel
+    (activations, BatchNormalization, Dropout, ...) are skipped. The SVD runs in float64.
+
+    Record type: a frozen dataclass :class:`LayerSpectrum` (``dataclasses.asdict`` gives a dict).
+    Print a list of records with :func:`format_spectra`, which rounds to fixed decimals.
+
+    Args:
+      model: a built ``keras.Model`` (Sequential, functional or subclassed).
+      energy: real, 0 < energy <= 1, the energy fraction for ``energy_rank`` (default 0.9).
+    Returns:
+      list of :class:`LayerSpectrum`, in layer order.
+    Raises:
+      TypeError: ``model`` is not a ``keras.Model``.
+      ValueError: a Dense or Conv layer is not built yet; the model has no Dense or Conv
+        kernel; energy outside (0, 1].
+
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="d")])
+    >>> [(r.name, r.shape) for r in layer_spectra(model)]
+    [('d', (4, 3))]
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model; got {type(model).__name__}")
+    energy = _check_real(energy, "energy")
+    if not 0 < energy <= 1:
+        raise ValueError(f"energy must be in (0, 1] (a fraction of the total); got {energy!r}")
+    layers = list(_iter_layers(model))
+    for layer in layers:
+        if isinstance(layer, (keras.layers.Dense, LowRankDense, *CONV_LAYERS)) and not layer.built:
+            raise ValueError(
+                f"layer {layer.name!r} is not built yet, so it has no kernel: build the model "
+                "(give it a keras.Input or call it on data) first"
+            )
+    records = [rec for layer in layers if (rec := _spectrum(layer, energy)) is not None]
+    if not records:
+        raise ValueError(f"model {model.name!r} has no Dense or Conv layer with a kernel")
+    return records
+
+
+def format_spectra(records, digits=3):
+    """A fixed-width text table of :class:`LayerSpectrum` records, one row per layer.
+
+    Every float is printed with ``digits`` decimals (``f"{x:.{digits}f}"``), so the table is
+    the same on every run as long as the values agree to that many decimals; ``inf`` prints as
+    ``inf``. Columns: layer, type, matrix shape m×n, σ_max, σ_min, condition number κ,
+    stable rank, and the energy rank (headed e.g. ``r90%``).
+
+    Args:
+      records: non-empty sequence of :class:`LayerSpectrum` (from :func:`layer_spectra`).
+      digits: int, 0 <= digits <= 10.
+    Returns:
+      str, the table (no trailing newline).
+    Raises:
+      ValueError: records empty or not LayerSpectrum; digits out of range.
+
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, name="d")])
+    >>> model.get_layer("d").kernel.assign([[3., 0.], [0., 1.]])
+    >>> print(format_spectra(layer_spectra(model), digits=1))
+    layer  type   shape  σ_max  σ_min    κ  stable rank  r90%
+    d      Dense  2×2      3.0    1.0  3.0          1.1     1
+    """
+    records = list(records) if isinstance(records, list | tuple) else records
+    if not isinstance(records, list) or not records or not all(
+        isinstance(r, LayerSpectrum) for r in records
+    ):
+        raise ValueError("records must be a non-empty list of LayerSpectrum (from layer_spectra)")
+    digits = _check_int(digits, "digits", 0, 10)
+    energies = {r.energy for r in records}
+    rank_head = f"r{100 * records[0].energy:g}%" if len(energies) == 1 else "energy rank"
+    head = ["layer", "type", "shape", "σ_max", "σ_min", "κ", "stable rank", rank_head]
+    rows = [
+        [r.name, r.kind, f"{r.shape[0]}×{r.shape[1]}", f"{r.sigma_max:.{digits}f}",
+         f"{r.sigma_min:.{digits}f}", f"{r.condition_number:.{digits}f}",
+         f"{r.stable_rank:.{digits}f}", str(r.energy_rank)]
+        for r in records
+    ]
+    widths = [max(len(row[j]) for row in [head, *rows]) for j in range(len(head))]
+    left = 3  # name, type and shape are left-aligned, numbers right-aligned
+
+    def line(cells):
+        parts = [c.ljust(w) if j < left else c.rjust(w)
+                 for j, (c, w) in enumerate(zip(cells, widths, strict=True))]
+        return "  ".join(parts).rstrip()
+
+    return "\n".join(line(cells) for cells in [head, *rows])
+
+
+# ----------------------------------------------------------------------------------------------
+# monitoring during training
+# ----------------------------------------------------------------------------------------------
+class SpectralMonitor(keras.callbacks.Callback):
+    """Keras callback: :func:`layer_spectra` of the model before training and after every epoch.
+
+    ``records[i]`` is the list of :class:`LayerSpectrum` at epoch ``epochs[i]``; epoch 0 is the
+    state before the first ``fit`` (recorded once, on the first ``on_train_begin``), epoch e the
+    state after e epochs (Keras's epoch index + 1, so pass ``initial_epoch`` to continue a run).
+    :meth:`history` turns one field into one array per layer, ready to plot against ``epochs``.
+
+    Args:
+      energy: real, 0 < energy <= 1, passed to :func:`layer_spectra`.
+
+    >>> monitor = SpectralMonitor()
+    >>> model.fit(x, y, epochs=3, verbose=0, callbacks=[monitor])  # doctest: +SKIP
+    >>> monitor.epochs, monitor.history("sigma_max")["hidden"].shape  # doctest: +SKIP
+    ([0, 1, 2, 3], (4,))
+    """
+
+    def __init__(self, energy=0.9):
+        super().__init__()
+        energy = _check_real(energy, "energy")
+        if not 0 < energy <= 1:
+            raise ValueError(f"energy must be in (0, 1] (a fraction of the total); got {energy!r}")
+        self.energy = energy
+        self.epochs = []
+        self.records = []
+
+    def _record(self, epoch):
+        self.epochs.append(int(epoch))
+        self.records.append(layer_spectra(self.model, self.energy))
+
+    def on_train_begin(self, logs=None):
+        if not self.records:
+            self._record(0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._record(epoch + 1)
+
+    def history(self, field="sigma_max"):
+        """One NumPy array per layer name: ``field`` at each recorded epoch.
+
+        Args:
+          field: one of "sigma_max", "sigma_min", "condition_number", "stable_rank",
+            "energy_rank".
+        Returns:
+          dict {layer name: (len(epochs),) float64 array}, in layer order.
+        Raises:
+          ValueError: unknown field; nothing recorded yet.
+        """
+        if field not in NUMERIC_FIELDS:
+            raise ValueError(f"field must be one of {', '.join(NUMERIC_FIELDS)}; got {field!r}")
+        if not self.records:
+            raise ValueError("nothing recorded yet: pass the monitor to model.fit(callbacks=...)")
+        names = [r.name for r in self.records[0]]
+        return {
+            name: np.array([float(getattr(recs[i], field)) for recs in self.records])
+            for i, name in enumerate(names)
+        }
