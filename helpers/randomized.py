@@ -48,8 +48,9 @@ def randomized_svd(A, rank, oversample=10, power_iters=2, seed=0):
     min(m, n)) columns, ``power_iters`` power iterations with a QR re-orthonormalisation after
     every product, then the SVD of the small l×n matrix ``Qᵀ A``. The sketch Ω is drawn with
     ``tf.random.stateless_normal`` from ``seed`` alone, so the same call gives the same result on
-    every run, whatever the global random state; one Ω serves every matrix of a batch, so
-    ``randomized_svd(A)[i]`` equals ``randomized_svd(A[i])``.
+    every run, whatever the global random state: Ω is exactly
+    ``tf.random.stateless_normal([n, l], seed=[seed, 0], dtype=A.dtype)``. One Ω serves every
+    matrix of a batch, so ``randomized_svd(A)[i]`` equals ``randomized_svd(A[i])``.
 
     If A has exact rank ≤ l (for instance rank + oversample ≥ min(m, n)), the result is exact up to
     rounding. Otherwise the error is at least the optimal one, ‖A − A_rank‖_F =
