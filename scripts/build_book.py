@@ -27,7 +27,6 @@ import sys
 from pathlib import Path
 
 import nbformat
-from bs4 import BeautifulSoup
 from jinja2 import DictLoader
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
@@ -215,25 +214,29 @@ def embed_image(src, src_dir, warnings):
     return f"data:{mime};base64," + base64.b64encode(target.read_bytes()).decode("ascii")
 
 
+LINK_ATTR = re.compile(r'(<a\b[^>]*?\shref=")([^"]*)(")')
+IMG_ATTR = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)(")')
+
+
 def rewrite_links(page_html, rewrite, src_dir, warnings):
     """Apply ``rewrite`` to every ``<a href>`` of a rendered page and embed local ``<img>`` files.
 
+    The pages are serialised by nbconvert (or written here) with double-quoted attributes, so a
+    regular expression finds them; parsing a page of several megabytes again would be slow.
     (nbconvert's own ``embed_images`` is not used: it re-parses each HTML block of a Markdown cell
     on its own, which closes a ``<details>`` right after its ``<summary>``.)
     """
-    soup = BeautifulSoup(page_html, features="html.parser")
-    changed = False
-    for a in soup.find_all("a", href=True):
-        new = rewrite(a["href"])
-        if new != a["href"]:
-            a["href"] = new
-            changed = True
-    for img in soup.find_all("img", src=True):
-        new = embed_image(img["src"], src_dir, warnings)
-        if new != img["src"]:
-            img["src"] = new
-            changed = True
-    return str(soup) if changed else page_html
+    def attr(func):
+        def sub(match):
+            value = html.unescape(match.group(2))
+            new = func(value)
+            if new == value:
+                return match.group(0)
+            return match.group(1) + html.escape(new, quote=True) + match.group(3)
+        return sub
+
+    page_html = LINK_ATTR.sub(attr(rewrite), page_html)
+    return IMG_ATTR.sub(attr(lambda src: embed_image(src, src_dir, warnings)), page_html)
 
 
 def copy_mathjax(out_dir):

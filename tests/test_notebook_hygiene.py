@@ -1,0 +1,243 @@
+"""Every notebook of the collection is normalised, executed in one go, and follows the template.
+
+Checked on the committed files, without executing anything (nbval re-executes them):
+- normalised: canonical JSON (what ``nbformat.write`` writes), stable metadata, one kernelspec
+  (python3), cell ids, no execution timings, no widget state (``scripts/normalize_notebooks.py``);
+- executed top to bottom in one go: execution counts 1..n over the code cells, no error output,
+  no path of the machine that executed it in an output;
+- the template of ``STYLE.md``: a ``# NN · Title`` heading, what you will learn, prerequisites
+  (linking an earlier notebook), estimated time, the setup cell, exercises with at least two
+  ``<details>`` solutions, a summary, and navigation to the previous notebook, the index and the
+  next notebook; every relative link points at an existing file;
+- ``svd_course`` metadata (one-line summary, minutes) for the book's index;
+- a ``parameters`` cell, if there is one, is a code cell of simple assignments (papermill).
+"""
+
+import ast
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = ROOT / "notebooks"
+sys.path.insert(0, str(ROOT / "scripts"))
+from normalize_notebooks import normalized_text  # noqa: E402
+
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+IDS = [p.name for p in NOTEBOOKS]
+MD_LINK = re.compile(r"\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+HTML_LINK = re.compile(r"""<(?:a|img)\b[^>]*?\s(?:href|src)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+
+
+def load(path):
+    return nbformat.read(path, as_version=4)
+
+
+def markdown_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "markdown"]
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def section(nb, heading):
+    """The markdown text from the ``## heading`` cell up to the next ``## `` heading of another cell."""
+    texts, inside = [], False
+    for cell in markdown_cells(nb):
+        first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
+        if first.startswith("## "):
+            if inside:
+                break
+            inside = first[3:].strip().lower() == heading.lower()
+        if inside:
+            texts.append(cell.source)
+    return "\n\n".join(texts)
+
+
+def local_links(text):
+    """Relative link targets (no scheme, no bare anchor) of a piece of Markdown/HTML."""
+    links = MD_LINK.findall(text) + HTML_LINK.findall(text)
+    return [t for t in links
+            if not t.startswith("#") and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", t)]
+
+
+def test_the_collection_exists():
+    assert NOTEBOOKS, "no notebooks/NN_*.ipynb found"
+    numbers = [p.name[:2] for p in NOTEBOOKS]
+    assert len(set(numbers)) == len(numbers), f"two notebooks share a number: {numbers}"
+
+
+# ---------------------------------------------------------------- normalised
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_normalised(path):
+    assert path.read_text(encoding="utf-8") == normalized_text(path), (
+        f"{path.name} is not normalised: run `python scripts/normalize_notebooks.py {path.relative_to(ROOT)}`"
+        " (or re-execute it with `make notebooks NB=...`)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_stable_metadata_and_cell_ids(path):
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    assert (raw["nbformat"], raw["nbformat_minor"] >= 5) == (4, True)
+    meta = raw["metadata"]
+    assert meta["kernelspec"]["name"] == "python3"
+    assert meta["kernelspec"]["language"] == "python"
+    assert "widgets" not in meta, "widget state is stored"
+    ids = [cell.get("id") for cell in raw["cells"]]
+    assert all(ids), "a cell has no id"
+    assert len(set(ids)) == len(ids), "duplicate cell ids"
+    for cell in raw["cells"]:
+        assert set(cell["metadata"]) <= {"tags"}, f"cell {cell['id']}: volatile metadata {sorted(cell['metadata'])}"
+        for out in cell.get("outputs", []):
+            assert "application/vnd.jupyter.widget-view+json" not in out.get("data", {})
+
+
+# ---------------------------------------------------------------- executed in one go
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_executed_top_to_bottom_in_one_go(path):
+    cells = code_cells(load(path))
+    counts = [c.execution_count for c in cells]
+    assert counts == list(range(1, len(cells) + 1)), (
+        f"execution counts {counts}: re-execute with `make notebooks NB={path.relative_to(ROOT)}`")
+    for cell in cells:
+        for out in cell.outputs:
+            if out.output_type == "execute_result":
+                assert out.execution_count == cell.execution_count, f"cell {cell.id}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_error_outputs(path):
+    for cell in code_cells(load(path)):
+        for out in cell.outputs:
+            assert out.output_type != "error", f"cell {cell.id}: {out.get('ename')}: {out.get('evalue')}"
+            if out.output_type == "stream":
+                assert "Traceback (most recent call last)" not in out.text, f"cell {cell.id}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_outputs_name_no_path_of_this_machine(path):
+    needles = {str(ROOT), str(Path.home())} - {"/"}
+    for cell in code_cells(load(path)):
+        text = json.dumps(cell.outputs, ensure_ascii=False)
+        for needle in needles:
+            assert needle not in text, f"cell {cell.id}: an output contains an absolute path"
+
+
+# ---------------------------------------------------------------- the template
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_course_metadata(path):
+    meta = load(path).metadata.get("svd_course")
+    assert meta, "no svd_course metadata (summary, minutes) for the book's index"
+    summary, minutes = meta.get("summary"), meta.get("minutes")
+    assert isinstance(summary, str) and summary.strip() and "\n" not in summary, "summary: one line"
+    assert isinstance(minutes, int) and not isinstance(minutes, bool) and 5 <= minutes <= 120, minutes
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_opening_cell(path):
+    nb = load(path)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown"
+    title = first.source.splitlines()[0]
+    assert re.match(rf"^# {path.name[:2]} · \S", title), f"title {title!r}: expected '# {path.name[:2]} · Title'"
+    assert "What you will learn" in first.source
+    assert "Prerequisites" in first.source
+    estimated = [line for line in first.source.splitlines() if "Estimated time" in line]
+    assert estimated, "no estimated time"
+    minutes = nb.metadata.get("svd_course", {}).get("minutes")
+    assert re.search(rf"\b{minutes}\b", estimated[0]), (
+        f"estimated time {estimated[0]!r} disagrees with svd_course.minutes = {minutes}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_prerequisites_link_an_earlier_notebook(path):
+    if path == NOTEBOOKS[0]:
+        pytest.skip("the first notebook has no earlier one")
+    first = load(path).cells[0].source
+    prereq = "\n".join(line for line in first.splitlines() if "Prerequisites" in line)
+    earlier = [t for t in local_links(prereq)
+               if re.match(r"^\d\d_", t) and t.endswith(".ipynb") and t[:2] < path.name[:2]]
+    assert earlier, "the prerequisites link no earlier notebook"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_setup_cell(path):
+    setup = code_cells(load(path))[0].source
+    assert setup.splitlines()[0].startswith("import helpers"), (
+        "the first code cell must start with `import helpers` (it sets TensorFlow's environment)")
+    assert "helpers.setup_notebook(seed=" in setup
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_exercises_with_solutions(path):
+    text = section(load(path), "Exercises")
+    assert text, "no '## Exercises' section"
+    opened = re.findall(r"<details\b[^>]*>\s*<summary\b", text)
+    assert len(opened) >= 2, f"{len(opened)} <details><summary> solutions; at least two expected"
+    assert len(re.findall(r"<details\b", text)) == len(re.findall(r"</details>", text)), "unbalanced <details>"
+    for cell in markdown_cells(load(path)):  # a <details> must open and close in the same cell
+        assert len(re.findall(r"<details\b", cell.source)) == len(re.findall(r"</details>", cell.source)), cell.id
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_summary(path):
+    text = section(load(path), "Summary")
+    assert text, "no '## Summary' section"
+    bullets = [line for line in text.splitlines() if re.match(r"^\s*[-*] ", line)]
+    assert 3 <= len(bullets) <= 5, f"{len(bullets)} summary bullets; 3 to 5 expected"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_navigation(path):
+    nb = load(path)
+    last = nb.cells[-1]
+    assert last.cell_type == "markdown", "the last cell must be the navigation links"
+    links = local_links(last.source)
+    assert "../README.md" in links, "no link to the index (../README.md)"
+    i = NOTEBOOKS.index(path)
+    notebooks = [t for t in links if t.endswith(".ipynb")]
+    expected = ([NOTEBOOKS[i - 1].name] if i > 0 else []) + (
+        [NOTEBOOKS[i + 1].name] if i + 1 < len(NOTEBOOKS) else [])
+    assert notebooks == expected, f"navigation links {notebooks}; expected previous/next {expected}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_relative_link_points_at_a_file(path):
+    missing = []
+    for cell in markdown_cells(load(path)):
+        for target in local_links(cell.source):
+            file_part = target.split("#")[0].split("?")[0]
+            if file_part and not (NOTEBOOK_DIR / file_part).exists():
+                missing.append(f"cell {cell.id}: {target}")
+    assert not missing, "links to missing files:\n" + "\n".join(missing)
+
+
+# ---------------------------------------------------------------- papermill
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_parameters_cell_is_simple(path):
+    nb = load(path)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert not [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])], (
+        "a papermill 'injected-parameters' cell was committed")
+    assert len(tagged) <= 1, "more than one cell tagged 'parameters'"
+    if not tagged:
+        return
+    cell = tagged[0]
+    assert cell.cell_type == "code", "the 'parameters' cell must be a code cell"
+    tree = ast.parse(cell.source)
+    assert tree.body, "empty parameters cell"
+    for stmt in tree.body:
+        assert isinstance(stmt, ast.Assign | ast.AnnAssign), f"not an assignment: {ast.unparse(stmt)}"
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        assert all(isinstance(t, ast.Name) for t in targets), f"assign to plain names: {ast.unparse(stmt)}"
+        assert stmt.value is not None, f"no value: {ast.unparse(stmt)}"
+        ast.literal_eval(stmt.value)  # papermill overrides literals; anything else would not round-trip
