@@ -1,0 +1,102 @@
+"""σ₁ of a square float32 matrix: ``helpers.spectral.power_iteration`` (20 iterations) against a
+full SVD (``tf.linalg.svd``, with U and V) and an SVD of the singular values only, n = 256..2048.
+
+    python benchmarks/bench_power_iteration.py [repeats]
+
+Power iteration costs O(k n²) (two matrix–vector products per iteration), a full SVD O(n³). The
+helper runs eagerly, so at small n its ~120 small TensorFlow operations cost more than the
+arithmetic and the SVD can win; the gap opens from n ≈ 1000. Runs of the cases are interleaved so
+that machine load hits all alike; medians are reported. n = 2048 uses at most 3 repeats (a full
+SVD takes several seconds there). 4096 is left out: a full SVD of that size takes minutes on two
+CPU cores; add it to ``SIZES`` to measure it.
+"""
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import helpers  # noqa: E402, F401, I001  (first: it sets TensorFlow's environment variables)
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from helpers import spectral  # noqa: E402
+
+SIZES = [256, 512, 1024, 2048]
+ITERS = 20
+# full SVD / power iteration: expected at least this much faster from these sizes on
+EXPECTED_SPEEDUP = {1024: 4.0, 2048: 10.0}
+
+
+def _time(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def run(repeats: int = 5) -> dict:
+    """Return {"title", "rows": [{"case", "median_s", "runs"}], "ratios": [...]} (see README)."""
+    repeats = max(1, int(repeats))
+    rng = np.random.default_rng(0)
+    rows, ratios = [], []
+    for n in SIZES:
+        A = tf.constant(rng.standard_normal((n, n)).astype(np.float32))
+        cases = {
+            f"power iteration ({ITERS} its)": lambda A=A: spectral.power_iteration(
+                A, iters=ITERS)[0].numpy(),
+            "tf.linalg.svd (s, U, V)": lambda A=A: tf.linalg.svd(A)[0].numpy(),
+            "tf.linalg.svd (s only)": lambda A=A: tf.linalg.svd(A, compute_uv=False).numpy(),
+        }
+        for fn in cases.values():  # warm-up: first-call overheads are not what we measure
+            fn()
+        runs = repeats if n < 2048 else min(repeats, 3)
+        times = {name: [] for name in cases}
+        for _ in range(runs):
+            for name, fn in cases.items():
+                times[name].append(_time(fn))
+        med = {name: statistics.median(t) for name, t in times.items()}
+        for name in cases:
+            rows.append({"case": f"n={n}: {name}", "median_s": med[name], "runs": runs})
+        power = med[f"power iteration ({ITERS} its)"]
+        for svd_case in ("tf.linalg.svd (s, U, V)", "tf.linalg.svd (s only)"):
+            value = med[svd_case] / power
+            want = EXPECTED_SPEEDUP.get(n)
+            ratios.append({
+                "name": f"n={n}: {svd_case} / power iteration",
+                "value": value,
+                "expected": f">= {want:g}" if want else "about 1 or more (eager overhead at small n)",
+                "ok": value >= want if want else True,
+            })
+        # accuracy, for the record: power iteration's estimate against the SVD's sigma_1
+        s1 = float(tf.linalg.svd(A, compute_uv=False)[0])
+        est = float(spectral.power_iteration(A, iters=ITERS)[0])
+        ratios.append({
+            "name": f"n={n}: power-iteration sigma / SVD sigma_1 ({ITERS} its, Gaussian matrix)",
+            "value": est / s1,
+            "expected": "<= 1 (an estimate from below)",
+            "ok": est / s1 <= 1 + 1e-5,
+        })
+    return {
+        "title": f"sigma_1 of an n x n float32 matrix: power iteration ({ITERS} iterations) "
+                 "against tf.linalg.svd",
+        "rows": rows,
+        "ratios": ratios,
+    }
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    result = run(int(argv[0]) if argv else 5)
+    print(result["title"])
+    for row in result["rows"]:
+        print(f"  {row['case']:45s} {row['median_s'] * 1e3:10.1f} ms  ({row['runs']} runs)")
+    for r in result["ratios"]:
+        flag = "ok" if r["ok"] else "UNEXPECTED"
+        print(f"  {r['name']:70s} {r['value']:8.3f}  expected {r['expected']}  [{flag}]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
