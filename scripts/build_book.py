@@ -123,6 +123,8 @@ code {{padding: 0.1em 0.3em}}
 pre code {{padding: 0}}
 table {{border-collapse: collapse}}
 th, td {{border: 1px solid #d0d7de; padding: 0.3em 0.6em}}
+a.anchor-link {{visibility: hidden; text-decoration: none; margin-left: 0.2em}}
+h1:hover > a.anchor-link, h2:hover > a.anchor-link, h3:hover > a.anchor-link {{visibility: visible}}
 </style>
 </head>
 <body>

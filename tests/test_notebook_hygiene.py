@@ -220,6 +220,18 @@ def test_every_relative_link_points_at_a_file(path):
     assert not missing, "links to missing files:\n" + "\n".join(missing)
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+@pytest.mark.parametrize("doc", ["README.md", "docs/teaching.md"])
+def test_listed_in_the_readme_and_the_teaching_guide(path, doc):
+    """README's table and the teaching guide's order link the notebook, with its time."""
+    minutes = load(path).metadata.get("svd_course", {}).get("minutes")
+    lines = [line for line in (ROOT / doc).read_text(encoding="utf-8").splitlines()
+             if f"notebooks/{path.name})" in line]
+    assert lines, f"{doc} does not link notebooks/{path.name}"
+    assert any(re.search(rf"\b{minutes} min", line) for line in lines), (
+        f"{doc}: the line of {path.name} does not say {minutes} min (svd_course.minutes)")
+
+
 # ---------------------------------------------------------------- papermill
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
