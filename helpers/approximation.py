@@ -17,6 +17,7 @@ with ``oversample=0, power_iters=0``; it is not repeated here.
 """
 
 import collections
+import logging
 import numbers
 
 import keras
@@ -50,6 +51,18 @@ Fields:
   losses: (steps + 1, ...) float64 NumPy array, the relative squared error
     ``‖A − X Yᵀ‖_F² / ‖A‖_F²`` before step 1, 2, ..., and after the last step.
 """
+
+
+class _DropOwnRetracingWarning(logging.Filter):
+    """Drop TensorFlow's "frequent retracing" warning about fit_factorization's own loop.
+
+    Every call of :func:`fit_factorization` traces a fresh ``tf.function`` on purpose (new
+    variables, a new optimizer, possibly a new shape); TensorFlow warns after a few such calls,
+    with a memory address in the message. Only that warning, and only during the call, is dropped.
+    """
+
+    def filter(self, record):
+        return "fit_factorization.<locals>" not in record.getMessage()
 
 
 def _batch_rank(A):
@@ -245,7 +258,13 @@ def fit_factorization(A, r, steps=300, learning_rate=0.05, seed=0, optimizer=Non
             history = history.write(i, errors)
         return history.write(steps, relative_errors()).stack()
 
-    losses = tf.cast(train(), tf.float64).numpy()
+    quiet = _DropOwnRetracingWarning()
+    tf_logger = tf.get_logger()
+    tf_logger.addFilter(quiet)
+    try:
+        losses = tf.cast(train(), tf.float64).numpy()
+    finally:
+        tf_logger.removeFilter(quiet)
     Xs = tf.convert_to_tensor(X) * tf.sqrt(scale)
     Ys = tf.convert_to_tensor(Y) * tf.sqrt(scale)
     return FitResult(tf.matmul(Xs, Ys, adjoint_b=True), Xs, Ys, losses)
