@@ -1,6 +1,8 @@
 """Tests for helpers.approximation: measured truncation errors against NumPy's SVD, the baselines'
 Eckart–Young bound, and every rejected input."""
 
+import logging
+
 import keras
 import numpy as np
 import pytest
@@ -252,3 +254,18 @@ def test_fit_rejects_zero_matrix_and_used_optimizer():
     approximation.fit_factorization(np.ones((3, 4)), 1, steps=2, optimizer=opt)
     with pytest.raises(ValueError, match="already been used"):
         approximation.fit_factorization(np.ones((3, 4)), 1, optimizer=opt)
+
+
+def test_fit_drops_only_its_own_retracing_warning_and_only_during_the_call():
+    def record(msg):
+        return logging.LogRecord("tensorflow", logging.WARNING, __file__, 1, msg, None, None)
+
+    quiet = approximation._DropOwnRetracingWarning()
+    own = ("5 out of the last 5 calls to <function fit_factorization.<locals>.train at 0x7f00> "
+           "triggered tf.function retracing.")
+    other = "5 out of the last 5 calls to <function my_step at 0x7f00> triggered tf.function retracing."
+    assert not quiet.filter(record(own))
+    assert quiet.filter(record(other))
+    approximation.fit_factorization(np.ones((3, 4)), 1, steps=2)
+    assert not any(isinstance(f, approximation._DropOwnRetracingWarning)
+                   for f in tf.get_logger().filters)
