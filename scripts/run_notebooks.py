@@ -6,7 +6,8 @@
 Settings shared with nbval: the kernel of the current environment, the notebook's own folder as
 working directory, the TF environment variables (set by the Makefile and by ``helpers``).
 What is written is kept free of volatile fields, so that running twice changes nothing:
-no timing metadata, no widget state or widget model ids, canonical JSON.
+no timing metadata, no widget state or widget model ids, stream outputs merged as nbval
+merges them, canonical JSON.
 """
 
 import argparse
@@ -18,6 +19,7 @@ import nbformat
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
+from nbval.plugin import coalesce_streams
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -51,7 +53,9 @@ def clean(nb):
                 if not data:
                     continue
             kept.append(out)
-        cell.outputs = kept
+        # ipykernel may split one cell's prints into several stream outputs depending on timing;
+        # merge them the way nbval does before comparing, so the stored file is stable.
+        cell.outputs = coalesce_streams(kept)
     return nb
 
 
