@@ -28,6 +28,7 @@ from pathlib import Path
 
 import nbformat
 from jinja2 import DictLoader
+from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
@@ -136,6 +137,10 @@ h1:hover > a.anchor-link, h2:hover > a.anchor-link, h3:hover > a.anchor-link {{v
 </body>
 </html>
 """
+
+
+class BookError(RuntimeError):
+    """A notebook could not be executed: the book is not built."""
 
 
 class Page:
@@ -319,13 +324,19 @@ def build(out_dir=HTML_DIR, execute_notebooks=True, executed_dir=EXECUTED, log=p
     out_dir = Path(out_dir).resolve()
     paths = notebook_paths()
     if not paths:
-        raise SystemExit("no notebooks found in notebooks/")
+        raise BookError("no notebooks found in notebooks/")
     out_dir.mkdir(parents=True, exist_ok=True)
     pages = []
     for path in paths:
         if execute_notebooks:
             src = Path(executed_dir) / path.name
-            execute(path, src)
+            try:
+                execute(path, src)
+            except CellExecutionError as err:
+                raise BookError(
+                    f"{path.relative_to(ROOT)} failed: {err.ename}: {err.evalue}\n"
+                    f"Run `make notebooks NB={path.relative_to(ROOT)}` or open it in JupyterLab "
+                    "to see the whole traceback.") from None
             log(f"executed {path.relative_to(ROOT)}")
         else:
             src = path
@@ -368,8 +379,12 @@ def main(argv=None):
     parser.add_argument("--strict", action="store_true",
                         help="fail when a link points at a missing notebook or file")
     args = parser.parse_args(argv)
-    warnings = build(args.out_dir, execute_notebooks=not args.no_execute,
-                     log=lambda msg: print(msg, flush=True))
+    try:
+        warnings = build(args.out_dir, execute_notebooks=not args.no_execute,
+                         log=lambda msg: print(msg, flush=True))
+    except BookError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     return 1 if (args.strict and warnings) else 0
 
 

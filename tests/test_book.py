@@ -182,3 +182,49 @@ def test_solutions_are_collapsible(book):
             rest = [c for c in d.children if c is not first and str(c).strip()]
             assert rest, f"{path.name}: a <details> whose solution is empty ({first.get_text(strip=True)})"
             assert not d.has_attr("open"), f"{path.name}: a solution is open by default"
+
+
+def test_link_rewriting(tmp_path):
+    """Notebook links become pages, README the index, repository files stay reachable."""
+    out = tmp_path / "html"
+    out.mkdir()
+    warnings = []
+    pages = {"01_svd_basics.html", "index.html"}
+    rewrite = build_book.link_rewriter(build_book.NOTEBOOKS, out, pages, warnings)
+    assert rewrite("01_svd_basics.ipynb#3.-Reconstruction") == "01_svd_basics.html#3.-Reconstruction"
+    assert rewrite("../README.md") == "index.html"
+    assert rewrite("https://example.org/x.ipynb") == "https://example.org/x.ipynb"
+    assert rewrite("#Exercises") == "#Exercises"
+    data_readme = rewrite("../data/README.md")
+    assert (out / data_readme).resolve() == (ROOT / "data" / "README.md").resolve()
+    assert warnings == []
+    assert rewrite("99_missing.ipynb") == "99_missing.html"
+    assert rewrite("../no/such/file.txt") == "../no/such/file.txt"
+    assert len(warnings) == 2
+
+
+def test_markdown_images_are_embedded_and_details_kept(tmp_path):
+    (tmp_path / "dot.png").write_bytes((ROOT / "data" / "camera.png").read_bytes())
+    page = ('<p><img alt="x" src="dot.png"/></p><details><summary>Solution</summary>\n'
+            '<p>text</p>\n</details><a href="02_x.ipynb">next</a>')
+    warnings = []
+    new = build_book.rewrite_links(page, lambda href: href.replace(".ipynb", ".html"), tmp_path, warnings)
+    assert 'src="data:image/png;base64,' in new
+    assert '<details><summary>Solution</summary>\n<p>text</p>\n</details>' in new
+    assert 'href="02_x.html"' in new
+    assert warnings == []
+
+
+def test_a_failing_notebook_stops_the_book_with_a_short_message(tmp_path, monkeypatch, capsys):
+    from nbclient.exceptions import CellExecutionError
+
+    def failing(path, out_path):
+        raise CellExecutionError("traceback", "AssertionError", "the claim does not hold")
+
+    monkeypatch.setattr(build_book, "execute", failing)
+    status = build_book.main(["--out-dir", str(tmp_path / "html")])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "AssertionError: the claim does not hold" in err
+    assert f"make notebooks NB=notebooks/{NOTEBOOKS[0].name}" in err
+    assert not (tmp_path / "html" / "index.html").exists()
