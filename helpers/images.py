@@ -67,6 +67,7 @@ def _fail(source, reason):
 def _fetch(url):
     """Download ``url`` into memory (never to disk) with a timeout, a byte cap and checks."""
     import requests
+    import urllib3
 
     where = repr(url)
     deadline = time.monotonic() + TOTAL_TIMEOUT
@@ -85,7 +86,12 @@ def _fetch(url):
                 raise _fail(where, f"the body is {int(length)} bytes, over the cap of "
                                    f"{MAX_BYTES} bytes")
             buf = io.BytesIO()
-            for chunk in resp.iter_content(chunk_size=64 * 1024):
+            # read1 returns what one socket read brings (iter_content would wait for a full
+            # chunk), so a server that trickles bytes still meets the deadline check below.
+            read1 = getattr(resp.raw, "read1", None)
+            chunks = (iter(lambda: read1(64 * 1024, decode_content=True), b"") if read1
+                      else resp.iter_content(chunk_size=64 * 1024))
+            for chunk in chunks:
                 buf.write(chunk)
                 if buf.tell() > MAX_BYTES:
                     raise _fail(where, f"the body is over the cap of {MAX_BYTES} bytes")
@@ -94,9 +100,9 @@ def _fetch(url):
             return buf.getvalue()
     except ImageLoadError:
         raise
-    except requests.Timeout:
+    except (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError):
         raise _fail(where, f"timed out (no data for {TIMEOUT:g} s)") from None
-    except requests.RequestException as err:
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as err:
         text = str(err)
         if "timed out" in text.lower():
             raise _fail(where, f"timed out (no data for {TIMEOUT:g} s)") from None
@@ -233,7 +239,7 @@ def _as_image(image, name="image"):
     """(h, w) or (h, w, c) image as a float tensor in [0, 1]; uint8 is scaled by 1/255."""
     dtype = getattr(image, "dtype", None)
     if dtype is not None and (dtype == np.uint8 or dtype == tf.uint8):
-        t = tf.image.convert_image_dtype(tf.convert_to_tensor(image), tf.float32)
+        t = tf.cast(tf.convert_to_tensor(image), tf.float32) / 255.0
     else:
         t = as_float_tensor(image, name, min_ndim=2)
     if t.shape.rank not in (2, 3):
@@ -386,7 +392,7 @@ def _image_pair(a, b):
 def _as_images(x, name):
     dtype = getattr(x, "dtype", None)
     if dtype is not None and (dtype == np.uint8 or dtype == tf.uint8):
-        t = tf.image.convert_image_dtype(tf.convert_to_tensor(x), tf.float32)
+        t = tf.cast(tf.convert_to_tensor(x), tf.float32) / 255.0
     else:
         t = as_float_tensor(x, name, min_ndim=2)
     lo, hi = float(tf.reduce_min(t)), float(tf.reduce_max(t))
@@ -421,7 +427,7 @@ def psnr(a, b):
     Args:
       a, b: images of one shape: (h, w) or (..., h, w, c); float in [0, 1] or uint8.
     Returns:
-      (...) tensor, float dtype of the inputs.
+      (...) float32 tensor (``tf.image.psnr`` computes in float32).
     Raises:
       ValueError: different shapes, values outside [0, 1], NaN/Inf.
 
@@ -439,7 +445,7 @@ def ssim(a, b):
       a, b: images of one shape, each side at least 11 pixels: (h, w) or (..., h, w, c);
         float in [0, 1] or uint8.
     Returns:
-      (...) tensor, float dtype of the inputs.
+      (...) float32 tensor (``tf.image.ssim`` computes in float32).
     Raises:
       ValueError: different shapes, a side below 11, values outside [0, 1], NaN/Inf.
 
