@@ -275,6 +275,12 @@ def render_notebook(exporter, page, prev_page, next_page, page_names, out_dir, w
     return rewrite_links(body, rewrite, NOTEBOOKS, warnings)
 
 
+def duration(minutes):
+    """'50 min', '1 h 05 min'."""
+    hours, rest = divmod(int(minutes), 60)
+    return f"{hours} h {rest:02d} min" if hours else f"{rest} min"
+
+
 def render_index(pages, teaching, out_dir):
     rows = []
     for i, page in enumerate(pages, start=1):
@@ -287,7 +293,7 @@ def render_index(pages, teaching, out_dir):
     body = f"""<h1>{TITLE}</h1>
 <p>{PURPOSE}</p>
 <h2>The notebooks</h2>
-<p>{len(pages)} notebooks, about {total} minutes in all.</p>
+<p>{len(pages)} notebooks, about {duration(total)} in all.</p>
 <ol class="contents">
 {chr(10).join(rows)}
 </ol>

@@ -46,17 +46,20 @@ def code_cells(nb):
 
 
 def section(nb, heading):
-    """The markdown text from the ``## heading`` cell up to the next ``## `` heading of another cell."""
-    texts, inside = [], False
+    """The Markdown of the ``## heading`` section: up to the next ``## `` heading (outside code)."""
+    lines, inside, fenced = [], False, False
     for cell in markdown_cells(nb):
-        first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
-        if first.startswith("## "):
+        for line in cell.source.splitlines():
+            if line.lstrip().startswith("```"):
+                fenced = not fenced
+            if not fenced and line.startswith("## "):
+                if inside:
+                    return "\n".join(lines)
+                inside = line[3:].strip().lower() == heading.lower()
             if inside:
-                break
-            inside = first[3:].strip().lower() == heading.lower()
-        if inside:
-            texts.append(cell.source)
-    return "\n\n".join(texts)
+                lines.append(line)
+        fenced = False
+    return "\n".join(lines)
 
 
 def local_links(text):
@@ -170,10 +173,20 @@ def test_prerequisites_link_an_earlier_notebook(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_setup_cell(path):
+    """The first code cell imports helpers before anything but the standard library, and seeds."""
     setup = code_cells(load(path))[0].source
-    assert setup.splitlines()[0].startswith("import helpers"), (
-        "the first code cell must start with `import helpers` (it sets TensorFlow's environment)")
-    assert "helpers.setup_notebook(seed=" in setup
+    assert "helpers.setup_notebook(seed=" in setup, "the first code cell must call helpers.setup_notebook(seed=...)"
+    for stmt in ast.parse(setup).body:
+        if not isinstance(stmt, ast.Import | ast.ImportFrom):
+            continue
+        names = [a.name for a in stmt.names] if isinstance(stmt, ast.Import) else [stmt.module or ""]
+        top = {n.split(".")[0] for n in names}
+        if "helpers" in top:
+            return
+        assert top <= set(sys.stdlib_module_names), (
+            f"`{ast.unparse(stmt)}` comes before `import helpers`, which must be first: "
+            "it sets TensorFlow's environment variables before TensorFlow is imported")
+    pytest.fail("the first code cell does not import helpers")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
