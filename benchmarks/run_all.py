@@ -207,6 +207,36 @@ def run_benchmark(name, path, repeats):
 # ----------------------------------------------------------------------------------------------
 # notebooks and the test suite
 # ----------------------------------------------------------------------------------------------
+def _child_pids():
+    try:
+        import psutil
+    except ImportError:  # psutil comes with ipykernel; without it, no clean-up
+        return None
+    return {p.pid for p in psutil.Process().children(recursive=True)}
+
+
+def _stop_new_children(before):
+    """Stop the processes started since ``before`` (a set of our own child pids): the kernel that
+    ``execute()`` leaves running (nbclient keeps a kernel alive when it is given a kernel
+    manager), which would otherwise hold its memory until this script ends."""
+    if before is None:
+        return
+    import psutil
+
+    new = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
+    for p in new:
+        try:
+            p.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(new, timeout=10)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+
+
 def time_notebooks(runs, log):
     """{notebook name: {"times": [...], "error": str or None}}, executed round-robin."""
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -219,6 +249,7 @@ def time_notebooks(runs, log):
             entry = results[path.name]
             if entry["error"]:
                 continue
+            before = _child_pids()
             start = time.perf_counter()
             try:
                 run_notebooks.execute(path, BUILD / "notebooks" / path.name)
@@ -227,7 +258,10 @@ def time_notebooks(runs, log):
                 entry["error"] = f"{type(err).__name__}: {lines[-1] if lines else ''}"
                 log(f"  notebook {path.name}: FAILED ({type(err).__name__})")
                 continue
-            entry["times"].append(time.perf_counter() - start)
+            finally:
+                elapsed = time.perf_counter() - start
+                _stop_new_children(before)
+            entry["times"].append(elapsed)
             log(f"  notebook {path.name} run {i + 1}/{runs}: {entry['times'][-1]:.1f} s")
     return results
 
@@ -237,13 +271,13 @@ _SUMMARY = re.compile(r"(\d+ (?:passed|failed|errors?|skipped|xfailed|xpassed|de
                       r"warnings?)\b.*?) in ([\d.]+)s")
 
 
-def time_suite(runs, log):
+def time_suite(runs, log, pytest_args=()):
     """Time ``python -m pytest`` from the project root; return times and the outcome line."""
     times, outcome, code = [], "", 0
     for i in range(runs):
         start = time.perf_counter()
         try:
-            proc = subprocess.run([sys.executable, "-m", "pytest", "-q"], cwd=ROOT,
+            proc = subprocess.run([sys.executable, "-m", "pytest", "-q", *pytest_args], cwd=ROOT,
                                   capture_output=True, text=True, timeout=SUITE_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             return {"times": times, "outcome": f"timed out after {SUITE_TIMEOUT_S} s", "code": -1}
