@@ -349,8 +349,8 @@ def layer_spectra(model, energy=0.9):
       list of :class:`LayerSpectrum`, in layer order.
     Raises:
       TypeError: ``model`` is not a ``keras.Model``.
-      ValueError: a Dense or Conv layer is not built yet; the model has no Dense or Conv
-        kernel; energy outside (0, 1].
+      ValueError: a Dense or Conv layer is not built yet or is quantized; the model has no
+        Dense or Conv kernel; energy outside (0, 1].
 
     >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="d")])
     >>> [(r.name, r.shape) for r in layer_spectra(model)]
@@ -363,10 +363,17 @@ def layer_spectra(model, energy=0.9):
         raise ValueError(f"energy must be in (0, 1] (a fraction of the total); got {energy!r}")
     layers = list(_iter_layers(model))
     for layer in layers:
-        if isinstance(layer, (keras.layers.Dense, LowRankDense, *CONV_LAYERS)) and not layer.built:
+        if not isinstance(layer, (keras.layers.Dense, LowRankDense, *CONV_LAYERS)):
+            continue
+        if not layer.built:
             raise ValueError(
                 f"layer {layer.name!r} is not built yet, so it has no kernel: build the model "
                 "(give it a keras.Input or call it on data) first"
+            )
+        if getattr(layer, "quantization_mode", None):
+            raise ValueError(
+                f"layer {layer.name!r} is quantized ({layer.quantization_mode}): its stored "
+                "kernel is not the float matrix it applies; take the spectra before quantizing"
             )
     records = [rec for layer in layers if (rec := _spectrum(layer, energy)) is not None]
     if not records:
@@ -391,7 +398,7 @@ def format_spectra(records, digits=3):
       ValueError: records empty or not LayerSpectrum; digits out of range.
 
     >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, name="d")])
-    >>> model.get_layer("d").kernel.assign([[3., 0.], [0., 1.]])
+    >>> _ = model.get_layer("d").kernel.assign([[3., 0.], [0., 1.]])
     >>> print(format_spectra(layer_spectra(model), digits=1))
     layer  type   shape  σ_max  σ_min    κ  stable rank  r90%
     d      Dense  2×2      3.0    1.0  3.0          1.1     1

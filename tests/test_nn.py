@@ -291,11 +291,13 @@ def test_factorize_dense_rejects_layers():
 
 
 @pytest.mark.filterwarnings(KERAS_NUMPY2_WARNING)
-def test_factorize_dense_rejects_quantized_layer():
-    layer = built_dense(8, 4)
-    layer.quantize("int8")
+def test_quantized_layers_are_rejected():
+    model = dense_model([np.ones((8, 4), np.float32)], name="q")
+    model.get_layer("d0").quantize("int8")
     with pytest.raises(ValueError, match="quantized"):
-        nn.factorize_dense(layer, 2)
+        nn.factorize_dense(model.get_layer("d0"), 2)
+    with pytest.raises(ValueError, match="quantized"):
+        nn.layer_spectra(model)
 
 
 def test_low_rank_dense_from_scratch_and_rejects():
