@@ -76,7 +76,7 @@ def execute(path, out_path, timeout=600):
         store_widget_state=False,
         resources={"metadata": {"path": str(Path(path).parent)}},
     )
-    client.execute()
+    client.execute(cleanup_kc=True)  # shut the kernel down: we handed nbclient our own manager
     nbformat.validate(nb)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(clean(nb), out_path)
