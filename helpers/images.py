@@ -102,7 +102,9 @@ def _fetch(url):
         raise
     except (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError):
         raise _fail(where, f"timed out (no data for {TIMEOUT:g} s)") from None
-    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as err:
+    except (requests.exceptions.InvalidURL, urllib3.exceptions.LocationValueError) as err:
+        raise _fail(where, f"invalid URL ({err})") from None
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as err:
         text = str(err)
         if "timed out" in text.lower():
             raise _fail(where, f"timed out (no data for {TIMEOUT:g} s)") from None
@@ -129,7 +131,10 @@ def _to_array(im, where):
             return (arr / 255).astype(np.float32)
         raise _fail(where, f"floating-point pixel values in [{lo:g}, {hi:g}] are not in [0, 1] "
                            "or [0, 255]")
-    im = ImageOps.exif_transpose(im)  # phone photos: apply the stored orientation
+    try:
+        im = ImageOps.exif_transpose(im)  # phone photos: apply the stored orientation
+    except Exception:  # a broken EXIF block: keep the pixels as stored
+        pass
     if mode in ("1", "L", "LA", "La"):
         im = im.convert("L")  # drops alpha
     elif mode == "P" and im.palette is not None and im.palette.mode in ("L", "LA"):
@@ -173,6 +178,9 @@ def _decode(data_or_path, where):
         raise _fail(where, f"the file is corrupt or unreadable ({text})") from None
     except MemoryError:
         raise _fail(where, "not enough memory to decode it") from None
+    except Exception as err:  # a decoder tripping over a malformed file in some other way
+        raise _fail(where, f"the file is corrupt or unreadable ({type(err).__name__}: {err})") \
+            from None
 
 
 def load_image(source=None, *, grayscale=False):

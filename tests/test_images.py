@@ -380,6 +380,12 @@ def test_url_trickle_hits_the_total_timeout(server, quick):
         images.load_image(f"{server}/trickle.png")
 
 
+@pytest.mark.parametrize("url", ["http://", "https://[::1/a.png", "http://127.0.0.1:99999/a.png"])
+def test_malformed_url(url):
+    with pytest.raises(ImageLoadError, match="invalid URL"):
+        images.load_image(url)
+
+
 def test_url_connection_refused(quick):
     import socket
 
