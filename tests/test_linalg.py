@@ -7,24 +7,12 @@ import pytest
 import tensorflow as tf
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import DTYPES, matrices
 
 import helpers
 from helpers import linalg
 
-DTYPES = [np.float32, np.float64]
 TOL = {np.float32: 2e-4, np.float64: 1e-10}
-
-
-@st.composite
-def matrices(draw, max_batch_dims=2):
-    """A random (batch..., m, n) float32/float64 array with small integer-free entries."""
-    dtype = draw(st.sampled_from(DTYPES))
-    batch = draw(st.lists(st.integers(1, 3), min_size=0, max_size=max_batch_dims))
-    m = draw(st.integers(1, 7))
-    n = draw(st.integers(1, 7))
-    seed = draw(st.integers(0, 2**31 - 1))
-    A = np.random.default_rng(seed).standard_normal((*batch, m, n)).astype(dtype)
-    return A
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,25 +5,12 @@ import pytest
 import tensorflow as tf
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import DTYPES, matrices_and_rank
 
 import helpers
 from helpers.randomized import randomized_svd
 
-DTYPES = [np.float32, np.float64]
 TOL = {np.float32: 1e-4, np.float64: 1e-10}
-
-
-@st.composite
-def matrices_and_rank(draw, max_batch_dims=2):
-    """A random (batch..., m, n) float32/float64 Gaussian array and a valid rank."""
-    dtype = draw(st.sampled_from(DTYPES))
-    batch = draw(st.lists(st.integers(1, 3), min_size=0, max_size=max_batch_dims))
-    m = draw(st.integers(1, 12))
-    n = draw(st.integers(1, 12))
-    rank = draw(st.integers(1, min(m, n)))
-    seed = draw(st.integers(0, 2**31 - 1))
-    A = np.random.default_rng(seed).standard_normal((*batch, m, n)).astype(dtype)
-    return A, rank
 
 
 def low_rank(m, n, r, batch=(), dtype=np.float64, seed=0):
