@@ -4,9 +4,18 @@ Importing this package first sets the environment variables that keep TensorFlow
 quiet (they only work if set before TensorFlow is imported), so a notebook's setup cell imports
 ``helpers`` before ``tensorflow``.
 
-One module per topic: :mod:`helpers.linalg` (re-exported here), :mod:`helpers.plots`,
-:mod:`helpers.notebook`, and the topic modules that later notebooks add (``images``,
-``gradients``, ``spectral``, ``nn``, ``randomized``), imported as ``from helpers import images``.
+One module per topic, imported as ``from helpers import images`` and so on:
+
+* :mod:`helpers.linalg` — the SVD, reconstruction, rank-r approximation, storage, energy, signs
+  (every public name is re-exported here: ``helpers.svd``, ``helpers.rank_r_approx`` ...);
+* :mod:`helpers.images` — loading photos, ``ImageSVD`` (one SVD per photo), quality, reports;
+* :mod:`helpers.approximation` — measured truncation errors and rank-r baselines (notebook 04);
+* :mod:`helpers.gradients` — ``svd_grad`` and ``svd_manual`` (notebook 05);
+* :mod:`helpers.spectral` — ``power_iteration`` and ``lipschitz_upper_bound`` (notebook 06);
+* :mod:`helpers.nn` — ``layer_spectra``, ``factorize_dense`` and ``LowRankDense`` (notebook 07);
+* :mod:`helpers.randomized` — ``randomized_svd`` (notebook 08);
+* :mod:`helpers.plots` — figures shared by several notebooks;
+* :mod:`helpers.notebook` — ``setup_notebook``, the seed-everything call of every setup cell.
 """
 
 import os as _os
