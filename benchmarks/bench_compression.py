@@ -19,17 +19,13 @@ run. Cases are interleaved so that machine load hits all of them alike, and medi
 reported.
 """
 
-import statistics
-import sys
-import time
-from pathlib import Path
+import sys  # noqa: I001  (the order below is on purpose)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _common import interleaved_medians, main as _main  # first: it puts the root on sys.path
+import helpers  # noqa: F401  (before TensorFlow: it sets TensorFlow's environment variables)
+import tensorflow as tf
 
-import helpers  # noqa: E402, F401, I001  (first: it sets TensorFlow's environment variables)
-import tensorflow as tf  # noqa: E402
-
-from helpers import images  # noqa: E402
+from helpers import images
 
 SIZE = 1024
 RANKS = (100, 50, 10)
@@ -87,28 +83,16 @@ def one_svd(img):
     return s.numpy(), U.numpy(), V.numpy()
 
 
-def _time(fn, img):
-    start = time.perf_counter()
-    fn(img)
-    return time.perf_counter() - start
-
-
 def run(repeats: int = 5) -> dict:
     """Return {"title", "rows": [{"case", "median_s", "runs"}], "ratios": [...]} (see README)."""
     repeats = max(1, int(repeats))
     img = test_image()
     cases = {
-        "(a) guide's way: a fresh SVD per query (7 SVDs)": guide_way,
-        "(b) ImageSVD: one SVD, all queries": imagesvd_way,
-        "(c) one batched tf.linalg.svd": one_svd,
+        "(a) guide's way: a fresh SVD per query (7 SVDs)": lambda: guide_way(img),
+        "(b) ImageSVD: one SVD, all queries": lambda: imagesvd_way(img),
+        "(c) one batched tf.linalg.svd": lambda: one_svd(img),
     }
-    for fn in cases.values():  # warm-up: first-call overheads are not what we measure
-        fn(img)
-    times = {name: [] for name in cases}
-    for _ in range(repeats):
-        for name, fn in cases.items():
-            times[name].append(_time(fn, img))
-    med = {name: statistics.median(t) for name, t in times.items()}
+    med = interleaved_medians(cases, repeats)  # with a warm-up call of each case
     a, b, c = (med[name] for name in cases)
     rows = [{"case": name, "median_s": med[name], "runs": repeats} for name in cases]
     ratios = [
@@ -126,15 +110,7 @@ def run(repeats: int = 5) -> dict:
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    result = run(int(argv[0]) if argv else 5)
-    print(result["title"])
-    for row in result["rows"]:
-        print(f"  {row['case']:50s} {row['median_s']:8.3f} s  ({row['runs']} runs)")
-    for r in result["ratios"]:
-        flag = "ok" if r["ok"] else "UNEXPECTED"
-        print(f"  {r['name']:50s} {r['value']:8.2f}  expected {r['expected']}  [{flag}]")
-    return 0
+    return _main(run, argv)
 
 
 if __name__ == "__main__":

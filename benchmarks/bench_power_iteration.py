@@ -11,29 +11,19 @@ SVD takes several seconds there). 4096 is left out: a full SVD of that size take
 CPU cores; add it to ``SIZES`` to measure it.
 """
 
-import statistics
-import sys
-import time
-from pathlib import Path
+import sys  # noqa: I001  (the order below is on purpose)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _common import interleaved_medians, main as _main  # first: it puts the root on sys.path
+import helpers  # noqa: F401  (before TensorFlow: it sets TensorFlow's environment variables)
+import numpy as np
+import tensorflow as tf
 
-import helpers  # noqa: E402, F401, I001  (first: it sets TensorFlow's environment variables)
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-from helpers import spectral  # noqa: E402
+from helpers import spectral
 
 SIZES = [256, 512, 1024, 2048]
 ITERS = 20
 # full SVD / power iteration: expected at least this much faster from these sizes on
 EXPECTED_SPEEDUP = {1024: 4.0, 2048: 10.0}
-
-
-def _time(fn):
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def run(repeats: int = 5) -> dict:
@@ -49,14 +39,8 @@ def run(repeats: int = 5) -> dict:
             "tf.linalg.svd (s, U, V)": lambda A=A: tf.linalg.svd(A)[0].numpy(),
             "tf.linalg.svd (s only)": lambda A=A: tf.linalg.svd(A, compute_uv=False).numpy(),
         }
-        for fn in cases.values():  # warm-up: first-call overheads are not what we measure
-            fn()
         runs = repeats if n < 2048 else min(repeats, 3)
-        times = {name: [] for name in cases}
-        for _ in range(runs):
-            for name, fn in cases.items():
-                times[name].append(_time(fn))
-        med = {name: statistics.median(t) for name, t in times.items()}
+        med = interleaved_medians(cases, runs)  # with a warm-up call of each case
         for name in cases:
             rows.append({"case": f"n={n}: {name}", "median_s": med[name], "runs": runs})
         power = med[f"power iteration ({ITERS} its)"]
@@ -87,15 +71,7 @@ def run(repeats: int = 5) -> dict:
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    result = run(int(argv[0]) if argv else 5)
-    print(result["title"])
-    for row in result["rows"]:
-        print(f"  {row['case']:45s} {row['median_s'] * 1e3:10.1f} ms  ({row['runs']} runs)")
-    for r in result["ratios"]:
-        flag = "ok" if r["ok"] else "UNEXPECTED"
-        print(f"  {r['name']:70s} {r['value']:8.3f}  expected {r['expected']}  [{flag}]")
-    return 0
+    return _main(run, argv)
 
 
 if __name__ == "__main__":

@@ -14,20 +14,15 @@ Quality: on each channel of the rocket photo (427 x 640), the rank-50 Frobenius 
 power_iters=2 is expected within 5% of the optimal error √(Σ_{i>50} σᵢ²) (notebook 04).
 """
 
-import statistics
-import sys
-import time
-from pathlib import Path
+import sys  # noqa: I001  (the order below is on purpose)
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import ROOT, interleaved_medians, main as _main  # first: puts the root on sys.path
+import helpers  # before TensorFlow: it sets TensorFlow's environment variables
+import numpy as np
+import tensorflow as tf
 
-import helpers  # noqa: E402, I001  (first: it sets TensorFlow's environment variables)
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-from helpers import images  # noqa: E402
-from helpers.randomized import randomized_svd  # noqa: E402
+from helpers import images
+from helpers.randomized import randomized_svd
 
 SIZES = [512, 1024, 2048]
 RANK = 50
@@ -35,12 +30,6 @@ RANK = 50
 EXPECTED_SPEEDUP = {2048: 10.0}
 PHOTO = ROOT / "data" / "rocket.jpg"
 EXPECTED_QUALITY = 1.05
-
-
-def _time(fn):
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def run(repeats: int = 5) -> dict:
@@ -53,14 +42,8 @@ def run(repeats: int = 5) -> dict:
             "tf.linalg.svd (full, s U V)": lambda A=A: tf.linalg.svd(A)[0].numpy(),
             f"randomized_svd (rank {RANK}, p=10, q=2)": lambda A=A: randomized_svd(A, RANK)[0].numpy(),
         }
-        for fn in cases.values():  # warm-up
-            fn()
         runs = repeats if n < 2048 else min(repeats, 3)
-        times = {name: [] for name in cases}
-        for _ in range(runs):
-            for name, fn in cases.items():
-                times[name].append(_time(fn))
-        med = {name: statistics.median(t) for name, t in times.items()}
+        med = interleaved_medians(cases, runs)  # with a warm-up call of each case
         for name in cases:
             rows.append({"case": f"n={n}: {name}", "median_s": med[name], "runs": runs})
         full, rand = med.values()
@@ -97,15 +80,7 @@ def run(repeats: int = 5) -> dict:
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    result = run(int(argv[0]) if argv else 5)
-    print(result["title"])
-    for row in result["rows"]:
-        print(f"  {row['case']:50s} {row['median_s'] * 1e3:10.1f} ms  ({row['runs']} runs)")
-    for r in result["ratios"]:
-        flag = "ok" if r["ok"] else "UNEXPECTED"
-        print(f"  {r['name']:80s} {r['value']:8.3f}  expected {r['expected']}  [{flag}]")
-    return 0
+    return _main(run, argv)
 
 
 if __name__ == "__main__":

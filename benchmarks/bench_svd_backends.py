@@ -16,16 +16,12 @@ relative difference of the singular values, expected at rounding level (1e-4 for
 for float64), since both compute the same decomposition.
 """
 
-import statistics
-import sys
-import time
-from pathlib import Path
+import sys  # noqa: I001  (the order below is on purpose)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import helpers  # noqa: E402, F401, I001  (first: it sets TensorFlow's environment variables)
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+from _common import interleaved_medians, main as _main  # first: it puts the root on sys.path
+import helpers  # noqa: F401  (before TensorFlow: it sets TensorFlow's environment variables)
+import numpy as np
+import tensorflow as tf
 
 try:
     from threadpoolctl import threadpool_limits
@@ -43,12 +39,6 @@ CASES = [
 ]
 EXPECTED_TIME_FACTOR = 3.0
 SV_TOL = {np.float32: 1e-4, np.float64: 1e-10}
-
-
-def _time(fn):
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def _one_thread():
@@ -77,14 +67,8 @@ def run(repeats: int = 5) -> dict:
         }
         if threadpool_limits is not None:
             cases["numpy.linalg.svd, 1 BLAS thread"] = numpy_svd_1
-        for fn in cases.values():  # warm-up
-            fn()
         runs = repeats if max(shape) < 1024 else min(repeats, 3)
-        times = {name: [] for name in cases}
-        for _ in range(runs):
-            for name, fn in cases.items():
-                times[name].append(_time(fn))
-        med = {name: statistics.median(t) for name, t in times.items()}
+        med = interleaved_medians(cases, runs)  # with a warm-up call of each case
         for name in cases:
             rows.append({"case": f"{label}: {name}", "median_s": med[name], "runs": runs})
         for name in cases:
@@ -115,15 +99,7 @@ def run(repeats: int = 5) -> dict:
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    result = run(int(argv[0]) if argv else 5)
-    print(result["title"])
-    for row in result["rows"]:
-        print(f"  {row['case']:65s} {row['median_s'] * 1e3:10.1f} ms  ({row['runs']} runs)")
-    for r in result["ratios"]:
-        flag = "ok" if r["ok"] else "UNEXPECTED"
-        print(f"  {r['name']:80s} {r['value']:10.3g}  expected {r['expected']}  [{flag}]")
-    return 0
+    return _main(run, argv)
 
 
 if __name__ == "__main__":

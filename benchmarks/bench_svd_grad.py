@@ -10,18 +10,14 @@ Runs of the two sides are interleaved so that machine load hits both alike; medi
 reported. The 1024 sizes use at most 3 repeats (each run takes seconds).
 """
 
-import statistics
-import sys
-import time
-from pathlib import Path
+import sys  # noqa: I001  (the order below is on purpose)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _common import interleaved_medians, main as _main  # first: it puts the root on sys.path
+import helpers  # noqa: F401  (before TensorFlow: it sets TensorFlow's environment variables)
+import numpy as np
+import tensorflow as tf
 
-import helpers  # noqa: E402, F401, I001  (first: it sets TensorFlow's environment variables)
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-from helpers import gradients  # noqa: E402
+from helpers import gradients
 
 SIZES = [(64, 64), (128, 64), (256, 256), (512, 256), (1024, 1024), (2048, 1024)]
 EXPECTED_RATIO = 1.5
@@ -44,14 +40,6 @@ def _forward_only():
     return tf.function(tf.linalg.svd)
 
 
-def _time(fn, *args):
-    start = time.perf_counter()
-    out = fn(*args)
-    out = out[0] if isinstance(out, tuple | list) else out
-    out.numpy()  # wait for the result
-    return time.perf_counter() - start
-
-
 def run(repeats: int = 5) -> dict:
     """Return {"title", "rows": [{"case", "median_s", "runs"}], "ratios": [...]} (see README)."""
     logger = tf.get_logger()
@@ -68,24 +56,18 @@ def _run(repeats):
     rows, ratios = [], []
     for m, n in SIZES:
         # fresh functions per size: svd_manual needs the matrix size known when tracing
-        cases = {
-            "svd_manual": _forward_backward(gradients.svd_manual),
-            "tf.linalg.svd": _forward_backward(tf.linalg.svd),
-        }
+        manual = _forward_backward(gradients.svd_manual)
+        builtin = _forward_backward(tf.linalg.svd)
         forward_only = _forward_only()
         runs = repeats if max(m, n) < 1024 else min(repeats, 3)
         A = tf.constant(rng.standard_normal((m, n)).astype(np.float32))
         W = tf.constant(rng.standard_normal((m, n)).astype(np.float32))
-        times = {name: [] for name in cases}
-        times["forward only"] = []
-        for fn in cases.values():  # trace and warm up
-            fn(A, W).numpy()
-        forward_only(A)[0].numpy()
-        for _ in range(runs):
-            for name, fn in cases.items():
-                times[name].append(_time(fn, A, W))
-            times["forward only"].append(_time(forward_only, A))
-        med = {name: statistics.median(t) for name, t in times.items()}
+        cases = {  # each waits for its result (.numpy())
+            "svd_manual": lambda manual=manual, A=A, W=W: manual(A, W).numpy(),
+            "tf.linalg.svd": lambda builtin=builtin, A=A, W=W: builtin(A, W).numpy(),
+            "forward only": lambda forward_only=forward_only, A=A: forward_only(A)[0].numpy(),
+        }
+        med = interleaved_medians(cases, runs)  # the warm-up call of each case traces it
         for name in ("svd_manual", "tf.linalg.svd"):
             rows.append({"case": f"{name} forward+backward {m}x{n}", "median_s": med[name],
                          "runs": runs})
@@ -101,16 +83,7 @@ def _run(repeats):
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    repeats = int(argv[0]) if argv else 5
-    result = run(repeats)
-    print(result["title"])
-    for row in result["rows"]:
-        print(f"  {row['case']:<48} {row['median_s'] * 1e3:10.2f} ms  (median of {row['runs']})")
-    for r in result["ratios"]:
-        flag = "ok" if r["ok"] else "NOT OK"
-        print(f"  {r['name']:<48} {r['value']:6.2f}  expected {r['expected']}  {flag}")
-    return 0
+    return _main(run, argv)
 
 
 if __name__ == "__main__":

@@ -71,8 +71,9 @@ BENCH_TIMEOUT_S = 3600
 SUITE_TIMEOUT_S = 1800
 
 _CHILD = r"""
-import importlib.util, json, sys
+import importlib.util, json, os, sys
 name, path, repeats, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+sys.path.insert(0, os.path.dirname(path))  # as `python benchmarks/bench_x.py`: finds _common
 spec = importlib.util.spec_from_file_location(name, path)
 module = importlib.util.module_from_spec(spec)
 sys.modules[name] = module
