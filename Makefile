@@ -18,6 +18,7 @@ help:
 	@echo "make notebooks  re-execute notebooks in place to refresh the stored outputs"
 	@echo "make lab        JupyterLab on notebooks/"
 	@echo "make bench      run the benchmarks and write benchmarks/results.md"
+	@echo "make lint       ruff over helpers, tests, scripts, benchmarks and notebooks"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +35,7 @@ book: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python scripts/run_notebooks.py --in-place $(NB)
+	$(BIN)/python scripts/normalize_notebooks.py $(NB)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
