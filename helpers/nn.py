@@ -130,6 +130,12 @@ def _check_dense(layer):
         raise ValueError(
             f"layer must be a keras.layers.Dense layer; got {type(layer).__name__} {layer.name!r}"
         )
+    _check_float_kernel(layer, "factorize the float layer before quantizing it")
+    return tf.cast(layer.kernel, tf.float64)
+
+
+def _check_float_kernel(layer, advice):
+    """Raise ValueError unless ``layer`` is built and holds a float (not quantized) kernel."""
     if not layer.built:
         raise ValueError(
             f"layer {layer.name!r} is not built yet, so it has no kernel: build the model "
@@ -137,10 +143,9 @@ def _check_dense(layer):
         )
     if getattr(layer, "quantization_mode", None):
         raise ValueError(
-            f"layer {layer.name!r} is quantized ({layer.quantization_mode}); factorize the "
-            "float layer before quantizing it"
+            f"layer {layer.name!r} is quantized ({layer.quantization_mode}): its stored kernel "
+            f"is not the float matrix it applies; {advice}"
         )
-    return tf.cast(layer.kernel, tf.float64)
 
 
 def factorize_dense(layer, rank, name=None):
@@ -365,16 +370,7 @@ def layer_spectra(model, energy=0.9):
     for layer in layers:
         if not isinstance(layer, (keras.layers.Dense, LowRankDense, *CONV_LAYERS)):
             continue
-        if not layer.built:
-            raise ValueError(
-                f"layer {layer.name!r} is not built yet, so it has no kernel: build the model "
-                "(give it a keras.Input or call it on data) first"
-            )
-        if getattr(layer, "quantization_mode", None):
-            raise ValueError(
-                f"layer {layer.name!r} is quantized ({layer.quantization_mode}): its stored "
-                "kernel is not the float matrix it applies; take the spectra before quantizing"
-            )
+        _check_float_kernel(layer, "take the spectra before quantizing")
     records = [rec for layer in layers if (rec := _spectrum(layer, energy)) is not None]
     if not records:
         raise ValueError(f"model {model.name!r} has no Dense or Conv layer with a kernel")
