@@ -109,9 +109,5 @@ def run(repeats: int = 5) -> dict:
     }
 
 
-def main(argv=None):
-    return _main(run, argv)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_main(run))

@@ -82,9 +82,5 @@ def _run(repeats):
             "rows": rows, "ratios": ratios}
 
 
-def main(argv=None):
-    return _main(run, argv)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_main(run))

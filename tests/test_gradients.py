@@ -104,27 +104,24 @@ def test_svd_manual_matches_tape(problem):
     close(manual, tape, 1e-10 if A.dtype == np.float64 else 2e-4)
 
 
+def finite_difference(A, kind, w):
+    """Central finite-difference gradient of the test loss through tf.linalg.svd, as NumPy."""
+    return gradients.numerical_gradient(
+        lambda X: loss_of_svd(kind, *tf.linalg.svd(X), w), A).numpy()
+
+
 @settings(max_examples=15)
 @given(problems(dtypes=[np.float64]))
 def test_svd_manual_matches_finite_differences(problem):
     A, kind, w = problem
-
-    def loss(X):
-        return loss_of_svd(kind, *tf.linalg.svd(X), w)
-
-    numeric = gradients.numerical_gradient(loss, A).numpy()
-    close(tape_gradient(A, kind, w, gradients.svd_manual), numeric, 1e-6)
+    close(tape_gradient(A, kind, w, gradients.svd_manual), finite_difference(A, kind, w), 1e-6)
 
 
 @settings(max_examples=10)
 @given(problems(dtypes=[np.float32]))
 def test_float32_gradient_close_to_float64_finite_differences(problem):
     A, kind, w = problem
-
-    def loss(X):
-        return loss_of_svd(kind, *tf.linalg.svd(X), w)
-
-    numeric = gradients.numerical_gradient(loss, A.astype(np.float64)).numpy()
+    numeric = finite_difference(A.astype(np.float64), kind, w)
     manual = tape_gradient(A, kind, w, gradients.svd_manual)
     assert manual.dtype == np.float32
     close(manual, numeric, 1e-3)
