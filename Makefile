@@ -1,5 +1,6 @@
 # Every target sets itself up: a virtual environment in .venv, created on first use from the
-# pinned requirements.txt, and refreshed when requirements.txt or pyproject.toml change.
+# hash-checked lock requirements.txt (generated from pyproject.toml by `make lock`), and refreshed
+# when requirements.txt or pyproject.toml change.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -10,25 +11,35 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup test book notebooks lab bench lint clean
+.PHONY: help setup lock test test-portable book notebooks lab kernel bench lint clean
 
 help:
 	@echo "make book       execute every notebook (fresh copies) and render build/html/"
 	@echo "make test       the whole suite: unit tests + strict nbval on every notebook"
+	@echo "make test-portable  strict nbval under other BLAS kernels, 1 CPU and 8 threads"
 	@echo "make notebooks  re-execute notebooks in place to refresh the stored outputs"
-	@echo "make lab        JupyterLab on notebooks/"
+	@echo "make lab        JupyterLab, opened on the first notebook"
+	@echo "make kernel     register .venv as the Jupyter kernel \"SVD with TensorFlow\""
+	@echo "make setup      .venv from the hash-checked lock requirements.txt"
+	@echo "make lock       regenerate requirements.txt from pyproject.toml (LOCK_ARGS=--upgrade)"
 	@echo "make bench      run the benchmarks and write benchmarks/results.md"
 	@echo "make lint       ruff over helpers, tests, scripts, benchmarks and notebooks"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+		-r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
+		--no-build-isolation -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-portable: $(STAMP)
+	$(BIN)/python scripts/test_portable.py
 
 book: $(STAMP)
 	$(BIN)/python scripts/build_book.py
@@ -37,8 +48,27 @@ notebooks: $(STAMP)
 	$(BIN)/python scripts/run_notebooks.py --in-place $(NB)
 	$(BIN)/python scripts/normalize_notebooks.py $(NB)
 
+# One universal lock: Python 3.11-3.13 on Linux (x86-64, aarch64), macOS and Windows, one version
+# of every package wherever possible (--fork-strategy fewest). The existing file's versions are
+# kept unless pyproject.toml asks otherwise; `make lock LOCK_ARGS=--upgrade` moves to the newest.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --group dev --universal --fork-strategy fewest \
+		--python-version 3.11 --generate-hashes --no-emit-package svd-with-tensorflow \
+		--custom-compile-command "make lock" --quiet -o requirements.txt $(LOCK_ARGS)
+
+# Jupyter refuses to start as root without --allow-root (containers, hosted services): pass it
+# only then. The server's root is the project, so the notebooks' links to ../README.md work.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+LAB_ARGS ?=
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir=. \
+		--LabApp.default_url=/lab/tree/notebooks/01_svd_basics.ipynb $(LAB_ARGS)
+
+# For your own JupyterLab or VS Code: the environment as a named kernel (in your user's Jupyter
+# data folder; JUPYTER_DATA_DIR moves it).
+kernel: $(STAMP)
+	$(BIN)/python -m ipykernel install --user --name svd-with-tensorflow \
+		--display-name "SVD with TensorFlow"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

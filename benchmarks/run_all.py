@@ -13,15 +13,19 @@ What it does
        reported with the end of its error, and the others still run.
     2. Every notebook ``notebooks/NN_*.ipynb`` is executed from a clean copy into
        ``build/bench/notebooks/`` with ``scripts/run_notebooks.py``'s ``execute()`` (the settings
-       nbval uses, kernel start-up included), ``--notebook-runs`` times, round-robin.
+       nbval uses, kernel start-up included; it shuts each kernel down when its notebook is
+       done), ``--notebook-runs`` times, round-robin.
     3. The whole test suite, ``python -m pytest`` from the project root (what ``make test`` runs
-       once the environment is installed), ``--suite-runs`` times.
+       once the environment is installed), ``--suite-runs`` times; the counts of passed, failed,
+       skipped tests are read from the ``--junitxml`` report it is asked to write.
 
 How to read results.md
-    * **Machine**: CPU model, cores, memory, library versions, and the 1-minute load average at
-      the start and the end. A load above the number of cores means other processes competed for
-      the CPU: every time is then inflated, multi-threaded ones (NumPy's OpenBLAS, TensorFlow's
-      SVD) most.
+    * **Machine**: CPU model, cores, memory, library versions, the threads the TF/NumPy ratios
+      depend on (each BLAS / OpenMP library loaded with NumPy and TensorFlow as threadpoolctl
+      sees it, TensorFlow's intra-/inter-op settings, thread variables set in the environment),
+      and the 1-minute load average at the start and the end. A load above the number of cores
+      means other processes competed for the CPU: every time is then inflated, multi-threaded
+      ones (NumPy's OpenBLAS, TensorFlow's SVD) most.
     * **Summary**: how many checks passed, and every check that did not.
     * **Benchmarks**: one section per ``bench_*.py``: a table of cases, each the *median* wall
       time of ``Runs`` runs (the benchmarks interleave their cases, so load hits them alike), then
@@ -44,12 +48,12 @@ import json
 import math
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 # The same quiet, reproducible environment as the Makefile gives (kernels inherit it).
@@ -116,31 +120,41 @@ def _load():
         return None
 
 
-def _versions():
-    """Library versions, read in a child process so that this one stays free of TensorFlow."""
-    code = ("import json, platform, numpy, tensorflow, keras; print(json.dumps({"
-            "'Python': platform.python_version(), 'TensorFlow': tensorflow.__version__, "
-            "'Keras': keras.__version__, 'NumPy': numpy.__version__}))")
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+
+# Run in a child process so that this one stays free of TensorFlow; it loads what a benchmark loads.
+# (threadpoolctl is always there: scikit-learn, a dependency of the project, requires it.)
+_INFO_CHILD = """
+import json, platform, numpy, tensorflow as tf, keras, threadpoolctl
+print(json.dumps({"versions": {"Python": platform.python_version(), "TensorFlow": tf.__version__,
+                               "Keras": keras.__version__, "NumPy": numpy.__version__},
+                  "threadpools": threadpoolctl.threadpool_info(),
+                  "tf_threads": [tf.config.threading.get_intra_op_parallelism_threads(),
+                                 tf.config.threading.get_inter_op_parallelism_threads()]}))
+"""
+
+
+def _library_info():
+    """Versions, BLAS / OpenMP thread pools and TensorFlow's thread settings (a child process)."""
     try:
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+        out = subprocess.run([sys.executable, "-c", _INFO_CHILD], capture_output=True, text=True,
                              timeout=300, cwd=ROOT, check=True).stdout
         return json.loads(out.strip().splitlines()[-1])
     except (subprocess.SubprocessError, OSError, ValueError, IndexError) as err:
-        return {"Python": platform.python_version(), "TensorFlow": f"unknown ({err})"}
+        return {"versions": {"Python": platform.python_version(), "TensorFlow": f"unknown ({err})"}}
 
 
 def machine_info():
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
     return {
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
-        "usable_cores": usable,
+        "usable_cores": (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                         else os.cpu_count()),
         "memory_gib": _memory_gib(),
         "os": platform.platform(),
-        "versions": _versions(),
+        **_library_info(),
+        "thread_env": {k: os.environ[k] for k in THREAD_VARIABLES if k in os.environ},
     }
 
 
@@ -166,14 +180,10 @@ def _check_result(result):
     for key in ("title", "rows", "ratios"):
         if key not in result:
             raise ValueError(f"run()'s dict has no {key!r} key")
-    rows = []
-    for row in result["rows"]:
-        rows.append({"case": str(row["case"]), "median_s": float(row["median_s"]),
-                     "runs": int(row["runs"])})
-    ratios = []
-    for r in result["ratios"]:
-        ratios.append({"name": str(r["name"]), "value": float(r["value"]),
-                       "expected": str(r["expected"]), "ok": bool(r["ok"])})
+    rows = [{"case": str(row["case"]), "median_s": float(row["median_s"]),
+             "runs": int(row["runs"])} for row in result["rows"]]
+    ratios = [{"name": str(r["name"]), "value": float(r["value"]), "expected": str(r["expected"]),
+               "ok": bool(r["ok"])} for r in result["ratios"]]
     return {"title": str(result["title"]), "rows": rows, "ratios": ratios}
 
 
@@ -208,36 +218,6 @@ def run_benchmark(name, path, repeats):
 # ----------------------------------------------------------------------------------------------
 # notebooks and the test suite
 # ----------------------------------------------------------------------------------------------
-def _child_pids():
-    try:
-        import psutil
-    except ImportError:  # psutil comes with ipykernel; without it, no clean-up
-        return None
-    return {p.pid for p in psutil.Process().children(recursive=True)}
-
-
-def _stop_new_children(before):
-    """Stop the processes started since ``before`` (a set of our own child pids): the kernel that
-    ``execute()`` leaves running (nbclient keeps a kernel alive when it is given a kernel
-    manager), which would otherwise hold its memory until this script ends."""
-    if before is None:
-        return
-    import psutil
-
-    new = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
-    for p in new:
-        try:
-            p.terminate()
-        except psutil.NoSuchProcess:
-            pass
-    _, alive = psutil.wait_procs(new, timeout=10)
-    for p in alive:
-        try:
-            p.kill()
-        except psutil.NoSuchProcess:
-            pass
-
-
 def time_notebooks(runs, log):
     """{notebook name: {"times": [...], "error": str or None}}, executed round-robin."""
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -250,7 +230,6 @@ def time_notebooks(runs, log):
             entry = results[path.name]
             if entry["error"]:
                 continue
-            before = _child_pids()
             start = time.perf_counter()
             try:
                 run_notebooks.execute(path, BUILD / "notebooks" / path.name)
@@ -259,32 +238,45 @@ def time_notebooks(runs, log):
                 entry["error"] = f"{type(err).__name__}: {lines[-1] if lines else ''}"
                 log(f"  notebook {path.name}: FAILED ({type(err).__name__})")
                 continue
-            finally:
-                elapsed = time.perf_counter() - start
-                _stop_new_children(before)
-            entry["times"].append(elapsed)
+            entry["times"].append(time.perf_counter() - start)
             log(f"  notebook {path.name} run {i + 1}/{runs}: {entry['times'][-1]:.1f} s")
     return results
 
 
-# pytest's last line, with or without "=====" around it: "3 failed, 120 passed, 2 skipped in 95.1s"
-_SUMMARY = re.compile(r"(\d+ (?:passed|failed|errors?|skipped|xfailed|xpassed|deselected|"
-                      r"warnings?)\b.*?) in ([\d.]+)s")
+def junit_outcome(path):
+    """"3 failed, 120 passed, 2 skipped" from the counts in a pytest ``--junitxml`` report."""
+    root = ET.parse(path).getroot()
+    suites = [root] if root.tag == "testsuite" else root.iter("testsuite")
+    n = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+    for suite in suites:
+        for key in n:
+            n[key] += int(suite.get(key, 0))
+    passed = n["tests"] - n["failures"] - n["errors"] - n["skipped"]
+    xfailed = sum(1 for s in root.iter("skipped") if s.get("type") == "pytest.xfail")
+    parts = [(n["failures"], "failed"), (passed, "passed"), (n["skipped"] - xfailed, "skipped"),
+             (xfailed, "xfailed"), (n["errors"], "error" if n["errors"] == 1 else "errors")]
+    return ", ".join(f"{count} {word}" for count, word in parts if count) or "no tests ran"
 
 
 def time_suite(runs, log, pytest_args=()):
     """Time ``python -m pytest`` from the project root; return times and the outcome line."""
     times, outcome, code = [], "", 0
     for i in range(runs):
-        start = time.perf_counter()
-        try:
-            proc = subprocess.run([sys.executable, "-m", "pytest", "-q", *pytest_args], cwd=ROOT,
-                                  capture_output=True, text=True, timeout=SUITE_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            return {"times": times, "outcome": f"timed out after {SUITE_TIMEOUT_S} s", "code": -1}
-        times.append(time.perf_counter() - start)
-        lines = [ln for ln in proc.stdout.splitlines() if _SUMMARY.search(ln)]
-        outcome = _SUMMARY.search(lines[-1]).group(1) if lines else "no summary line"
+        with tempfile.TemporaryDirectory() as tmp:
+            report = Path(tmp) / "junit.xml"
+            cmd = [sys.executable, "-m", "pytest", "-q", f"--junitxml={report}", *pytest_args]
+            start = time.perf_counter()
+            try:
+                proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
+                                      timeout=SUITE_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                return {"times": times, "outcome": f"timed out after {SUITE_TIMEOUT_S} s",
+                        "code": -1}
+            times.append(time.perf_counter() - start)
+            try:
+                outcome = junit_outcome(report)
+            except (OSError, ET.ParseError, ValueError) as err:
+                outcome = f"no test report ({type(err).__name__}; exit status {proc.returncode})"
         code = code or proc.returncode
         log(f"  test suite run {i + 1}/{runs}: {times[-1]:.1f} s ({outcome})")
     return {"times": times, "outcome": outcome, "code": code}
@@ -311,6 +303,24 @@ def _cell(text):
 
 def _result(ok):
     return "ok" if ok else "**UNEXPECTED**"
+
+
+def _thread_rows(machine):
+    """Rows of the Machine table: BLAS / OpenMP thread pools, TensorFlow's threads, variables."""
+    for pool in machine.get("threadpools", []):
+        api = {"blas": "BLAS", "openmp": "OpenMP"}.get(pool.get("user_api"), pool.get("user_api"))
+        library = "/".join(Path(pool.get("filepath") or "?").parts[-2:])  # e.g. numpy.libs/x.so
+        details = [f"{pool.get('internal_api')} {pool.get('version') or ''}".strip()]
+        details += [f"{key.replace('_', ' ')} {pool[key]}"
+                    for key in ("threading_layer", "architecture") if pool.get(key)]
+        details.append(f"{pool.get('num_threads')} threads")
+        yield f"| {api}: `{library}` | {_cell(', '.join(details))} |"
+    if machine.get("tf_threads"):
+        intra, inter = machine["tf_threads"]
+        yield (f"| TensorFlow threads, intra-op / inter-op | {intra} / {inter} "
+               "(0: TensorFlow chooses from the cores) |")
+    env = ", ".join(f"`{k}={v}`" for k, v in machine.get("thread_env", {}).items())
+    yield f"| Thread variables in the environment | {_cell(env or 'none set')} |"
 
 
 def write_report(path, machine, settings, benches, notebooks, suite, load_start, load_end,
@@ -351,6 +361,8 @@ def write_report(path, machine, settings, benches, notebooks, suite, load_start,
     add(f"| OS | {_cell(machine['os'])} |")
     for lib, version in machine["versions"].items():
         add(f"| {lib} | {_cell(version)} |")
+    for row in _thread_rows(machine):
+        add(row)
     loads = " / ".join("–" if x is None else f"{x:.2f}" for x in (load_start, load_end))
     add(f"| Load average (1 min), start / end | {loads} |")
     add(f"| Settings | repeats {settings['repeats']}, notebook runs {settings['notebook_runs']}, "
@@ -488,7 +500,7 @@ def main(argv=None):
     def log(msg):
         print(msg, flush=True)
 
-    started = datetime.datetime.now(datetime.timezone.utc)
+    started = datetime.datetime.now(datetime.UTC)
     t0 = time.perf_counter()
     load_start = _load()
     log("machine ...")

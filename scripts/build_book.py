@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -336,14 +337,15 @@ def build(out_dir=HTML_DIR, execute_notebooks=True, executed_dir=EXECUTED, log=p
     for path in paths:
         if execute_notebooks:
             src = Path(executed_dir) / path.name
+            start = time.perf_counter()
             try:
-                execute(path, src)
+                execute(path, src)  # run_notebooks.execute: a quiet kernel over IPC
             except CellExecutionError as err:
                 raise BookError(
                     f"{path.relative_to(ROOT)} failed: {err.ename}: {err.evalue}\n"
                     f"Run `make notebooks NB={path.relative_to(ROOT)}` or open it in JupyterLab "
                     "to see the whole traceback.") from None
-            log(f"executed {path.relative_to(ROOT)}")
+            log(f"executed {path.relative_to(ROOT)} in {time.perf_counter() - start:.1f} s")
         else:
             src = path
         nb = nbformat.read(src, as_version=4)

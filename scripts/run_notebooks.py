@@ -5,13 +5,19 @@
 
 Settings shared with nbval: the kernel of the current environment, the notebook's own folder as
 working directory, the TF environment variables (set by the Makefile and by ``helpers``).
+The kernel talks to us over IPC sockets in a private temporary folder, not over TCP on localhost:
+nothing else on the machine can connect to it, and ipykernel has no reason to print its warning
+about unencrypted TCP. ``build_book.py`` and ``benchmarks/run_all.py`` execute through ``execute()``.
 What is written is kept free of volatile fields, so that running twice changes nothing:
 no timing metadata, no widget state or widget model ids, stream outputs merged as nbval
 merges them, canonical JSON.
 """
 
 import argparse
+import contextlib
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -59,6 +65,24 @@ def clean(nb):
     return nb
 
 
+@contextlib.contextmanager
+def kernel_manager():
+    """A manager for one kernel of the current environment (as nbval starts it), connected over IPC.
+
+    The sockets and the connection file live in a temporary folder that only this user can open
+    (mode 0700) and that is removed afterwards. Over TCP, ipykernel would print "Kernel is running
+    over TCP without encryption" for every kernel. Windows has no IPC transport: TCP there.
+    """
+    with tempfile.TemporaryDirectory(prefix="svd-kernel-") as tmp:
+        ipc = {} if os.name == "nt" else {
+            "transport": "ipc",
+            "ip": os.path.join(tmp, "kernel"),  # sockets kernel-1 ... kernel-5
+            "connection_file": os.path.join(tmp, "kernel.json"),
+        }
+        yield KernelManager(kernel_name=CURRENT_ENV_KERNEL_NAME,
+                            kernel_spec_manager=NbvalKernelspecManager(), **ipc)
+
+
 def execute(path, out_path, timeout=600):
     """Execute the notebook at ``path`` from a clean slate and write it to ``out_path``."""
     nb = nbformat.read(path, as_version=4)
@@ -66,17 +90,17 @@ def execute(path, out_path, timeout=600):
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-    km = KernelManager(kernel_name=CURRENT_ENV_KERNEL_NAME,
-                       kernel_spec_manager=NbvalKernelspecManager())
-    client = NotebookClient(
-        nb,
-        km=km,
-        timeout=timeout,
-        record_timing=False,
-        store_widget_state=False,
-        resources={"metadata": {"path": str(Path(path).parent)}},
-    )
-    client.execute(cleanup_kc=True)  # shut the kernel down: we handed nbclient our own manager
+    with kernel_manager() as km:
+        client = NotebookClient(
+            nb,
+            km=km,
+            timeout=timeout,
+            record_timing=False,
+            store_widget_state=False,
+            resources={"metadata": {"path": str(Path(path).parent)}},
+        )
+        # nbclient keeps a kernel it did not create alive unless told: shut it down here.
+        client.execute(cleanup_kc=True)
     nbformat.validate(nb)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(clean(nb), out_path)
