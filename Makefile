@@ -39,7 +39,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 test-portable: $(STAMP)
-	$(BIN)/python scripts/test_portable.py
+	$(BIN)/python scripts/check_portable.py
 
 book: $(STAMP)
 	$(BIN)/python scripts/build_book.py

@@ -384,8 +384,14 @@ def normalize_signs(s, U, V):
     """Fix the sign ambiguity of an SVD: flip each pair (uᵢ, vᵢ) so that uᵢ's largest entry is positive.
 
     Flipping uᵢ and vᵢ together leaves ``U diag(s) Vᵀ`` unchanged, so the result is still an SVD
-    of the same matrix, but now the same on every machine and every run. Columns of a full U or
-    V beyond k = len(s) have no partner; each is flipped on its own rule.
+    of the same matrix. When the singular values are **distinct and non-zero**, a joint sign flip
+    is the only freedom the SVD has, so after this call the pairs are the same whichever signs the
+    SVD routine chose (up to rounding, and ties between largest entries). When a singular value is
+    repeated (or zero, with more than one such value or a non-square matrix), any orthonormal
+    basis of its block of singular vectors is just as valid, and different routines or machines
+    may return different bases: no sign rule can make those the same. Columns of a full U or V
+    beyond k = len(s) have no partner; each is flipped on its own rule (they span a fixed
+    subspace, but the basis inside it is arbitrary in the same way).
 
     Args:
       s: (..., k).  U: (..., m, ≥k).  V: (..., n, ≥k).

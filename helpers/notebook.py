@@ -1,11 +1,28 @@
 """The one-call set-up shared by every notebook: seeds, determinism and print options."""
 
+import warnings
+
 import numpy as np
 import tensorflow as tf
 
+#: TensorFlow's intra-op thread count in every notebook. Eigen splits matrix products and
+#: reductions into as many blocks as the pool has threads, so the number of threads changes the
+#: order of floating-point sums, and with it the last bits of every trained weight: a notebook
+#: executed with 8 threads would print other training results than one executed with 2. Fixing
+#: the count (it does not depend on the cores a machine has) makes the stored outputs the same on
+#: every machine; 2 is what a small CI runner or laptop has anyway.
+INTRA_OP_THREADS = 2
+
 
 def setup_notebook(seed=0):
-    """Seed Python, NumPy and TensorFlow, make TF ops deterministic, and round NumPy printing.
+    """Seed Python, NumPy and TensorFlow, make TF ops deterministic, fix TF's thread count.
+
+    Besides seeding, this turns on TensorFlow's op determinism, sets NumPy's print options to
+    4 decimals, and fixes TensorFlow's intra-op thread pool at ``INTRA_OP_THREADS`` (2) whatever
+    the machine or ``TF_NUM_INTRAOP_THREADS`` says, so that results of training and of long
+    float32 reductions do not depend on the number of cores. The thread count can only be set
+    before TensorFlow runs its first op: call this first, in the setup cell. Called later in a
+    process that already uses another count, it warns and keeps that count.
 
     Args:
       seed: int >= 0, the seed for ``random``, NumPy and TensorFlow.
@@ -17,6 +34,15 @@ def setup_notebook(seed=0):
     """
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(INTRA_OP_THREADS)
+    except RuntimeError:  # TensorFlow already started with another thread count
+        warnings.warn(
+            f"TensorFlow already runs ops with "
+            f"{tf.config.threading.get_intra_op_parallelism_threads() or 'its default'} intra-op "
+            f"threads; setup_notebook could not fix it at {INTRA_OP_THREADS}. Call it before any "
+            "other TensorFlow code so that printed results match the stored ones.",
+            RuntimeWarning, stacklevel=2)
     tf.keras.utils.set_random_seed(int(seed))
     tf.config.experimental.enable_op_determinism()
     np.set_printoptions(precision=4, suppress=True)

@@ -1,8 +1,8 @@
 """Run strict nbval over every notebook under settings that differ between real machines.
 
-    python scripts/test_portable.py            # every setting (what `make test-portable` runs)
-    python scripts/test_portable.py --list     # the settings, and which apply on this machine
-    python scripts/test_portable.py --only one-cpu notebooks/05_svd_gradient.ipynb
+    python scripts/check_portable.py            # every setting (what `make test-portable` runs)
+    python scripts/check_portable.py --list     # the settings, and which apply on this machine
+    python scripts/check_portable.py --only one-cpu notebooks/05_svd_gradient.ipynb
 
 The stored outputs must be a property of the code and the locked packages, not of the CPU, the
 BLAS kernel or the number of cores. Each setting re-runs the notebooks with plain nbval (the
@@ -19,6 +19,7 @@ The settings:
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -68,8 +69,9 @@ def differing_cells(junit_path):
     for case in tree.iter("testcase"):
         total += 1
         if case.find("failure") is not None or case.find("error") is not None:
-            file = case.get("file") or case.get("classname", "")
-            cells.append(f"{Path(file).name}::{case.get('name')}")
+            where = case.get("file") or case.get("classname", "")
+            notebook = re.search(r"[^/.]+\.ipynb$", where)
+            cells.append(f"{notebook.group(0) if notebook else where}::{case.get('name')}")
     return cells, total
 
 
