@@ -28,6 +28,7 @@ from ._quiet import import_tensorflow_quietly as _import_tf  # noqa: E402
 _import_tf()
 
 from .linalg import (  # noqa: E402
+    approx_nbytes,
     approx_size,
     as_float_tensor,
     compression_factor,
@@ -35,6 +36,7 @@ from .linalg import (  # noqa: E402
     normalize_signs,
     rank_for_energy,
     rank_for_factor,
+    rank_for_nbytes,
     rank_r_approx,
     reconstruct,
     svd,
@@ -43,6 +45,7 @@ from .linalg import (  # noqa: E402
 from .notebook import setup_notebook  # noqa: E402
 
 __all__ = [
+    "approx_nbytes",
     "approx_size",
     "as_float_tensor",
     "compression_factor",
@@ -50,6 +53,7 @@ __all__ = [
     "normalize_signs",
     "rank_for_energy",
     "rank_for_factor",
+    "rank_for_nbytes",
     "rank_r_approx",
     "reconstruct",
     "setup_notebook",

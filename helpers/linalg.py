@@ -191,22 +191,28 @@ def reconstruct(s, U, V):
 def rank_r_approx(s, U, V, r):
     """Best rank-r approximation ``A_r = U_r diag(s_r) V_rᵀ`` from an SVD, batched.
 
+    ``r = 0`` gives ``A_0 = 0``, the zero matrix (the empty sum), the same rule as
+    :func:`tail_energy`, :func:`approx_size` and :func:`approx_nbytes`.
+
     Args:
       s: (..., k) singular values, descending.  U: (..., m, ≥k).  V: (..., n, ≥k).
-      r: int (Python or NumPy), 1 <= r <= k.
+      r: int (Python or NumPy), 0 <= r <= k.
     Returns:
       (..., m, n) tensor, same dtype as s.
     Raises:
-      ValueError: r is not an integer between 1 and k.
+      ValueError: r is not an integer between 0 and k.
 
     >>> s, U, V = svd([[3., 0.], [0., 1.]])
     >>> rank_r_approx(s, U, V, 1).numpy()
     array([[3., 0.],
            [0., 0.]])
+    >>> rank_r_approx(s, U, V, 0).numpy()
+    array([[0., 0.],
+           [0., 0.]])
     """
     s, U, V = _check_svd_triple(s, U, V)
     k = s.shape[-1]
-    r = _check_int(r, "r", 1, k, f"the number of singular values is {k}")
+    r = _check_int(r, "r", 0, k, f"the number of singular values is {k}; r = 0 gives the zero matrix")
     return tf.matmul(U[..., :r] * s[..., tf.newaxis, :r], V[..., :r], adjoint_b=True)
 
 
@@ -283,6 +289,121 @@ def rank_for_factor(m, n, factor):
     return r
 
 
+#: Factor dtypes understood by :func:`approx_nbytes`: bytes per stored entry of U and V.
+FACTOR_DTYPES = {"float64": 8, "float32": 4, "float16": 2, "uint8": 1}
+
+#: Bytes an 8-bit quantized factor column stores besides its entries: a float32 scale and a
+#: float32 offset.
+QUANT_COLUMN_BYTES = 8
+
+
+def _check_factor_dtype(dtype):
+    """Return the name ("float64", "float32", "float16" or "uint8") of a factor dtype."""
+    if isinstance(dtype, str):
+        name = dtype  # the exact name: "float" or "f4" would be ambiguous to a reader
+    elif isinstance(dtype, tf.DType):
+        name = dtype.name
+    elif isinstance(dtype, np.dtype) or (isinstance(dtype, type) and issubclass(dtype, np.generic)):
+        name = np.dtype(dtype).name
+    else:
+        raise TypeError(
+            f'dtype must be a dtype name or object ("float64", "float32", "float16" or "uint8"); '
+            f"got {dtype!r}"
+        )
+    if name not in FACTOR_DTYPES:
+        raise ValueError(
+            f'dtype must be one of "float64", "float32", "float16" or "uint8" (8-bit quantized); '
+            f"got {dtype!r}"
+        )
+    return name
+
+
+def approx_nbytes(m, n, r, dtype="float32"):
+    """Bytes stored by a rank-r SVD of an m×n matrix whose factors are kept in ``dtype``.
+
+    :func:`approx_size` counts *numbers*; what a file or a network transfer costs is *bytes*, and
+    a photo's pixels take one byte each (uint8) while factors in float32 take four. The rank-r
+    factors are the r columns of U (m entries each), the r columns of V (n entries each) and the r
+    singular values:
+
+    * ``"float64"``, ``"float32"``, ``"float16"``: every number in that dtype,
+      ``r (m + n + 1) · itemsize`` bytes (8, 4 or 2 bytes per number).
+    * ``"uint8"``, 8-bit quantized factors: each column of U and of V is stored as one byte per
+      entry, ``q = round((x − offset) / scale)`` in 0..255 with the column's own ``offset`` (its
+      minimum) and ``scale`` ((max − min) / 255), both float32; the singular values stay float32.
+      That is ``r (m + n)`` bytes of entries, ``2r · 8`` bytes of scales and offsets and ``4r``
+      bytes of σ's: ``r (m + n + 20)`` bytes.
+
+    Against an 8-bit image (``m n`` bytes per channel), :func:`rank_for_nbytes` gives the
+    break-even rank: ``rank_for_nbytes(m, n, m * n)`` ≈ ``m n / (4 (m + n + 1))`` for float32.
+
+    Args:
+      m, n: positive ints, the matrix shape.  r: int, 0 <= r <= min(m, n) (r = 0 stores nothing).
+      dtype: the factors' dtype: "float64", "float32" (the default: what ``tf.linalg.svd`` of a
+        float32 image returns), "float16" or "uint8" (8-bit quantized as above); a NumPy or
+        TensorFlow dtype object works too.
+    Returns:
+      int, the number of bytes.
+    Raises:
+      ValueError: m, n not positive integers; r outside 0..min(m, n); an unknown dtype name.
+      TypeError: dtype is not a dtype name or object.
+
+    >>> approx_nbytes(100, 50, 10), approx_nbytes(100, 50, 10, "float16")
+    (6040, 3020)
+    >>> approx_nbytes(100, 50, 10, "uint8")
+    1700
+    """
+    name = _check_factor_dtype(dtype)
+    size = approx_size(m, n, r)  # checks m, n and r
+    if name == "uint8":
+        r = int(r)
+        return r * (int(m) + int(n)) + 2 * r * QUANT_COLUMN_BYTES + 4 * r
+    return size * FACTOR_DTYPES[name]
+
+
+def rank_for_nbytes(m, n, nbytes, dtype="float32"):
+    """Largest rank whose factors (see :func:`approx_nbytes`) fit in ``nbytes`` bytes.
+
+    The break-even rank against an 8-bit m×n image, which stores ``m n`` bytes per channel, is
+    ``rank_for_nbytes(m, n, m * n)``: ``⌊m n / (4 (m + n + 1))⌋`` for float32 factors, a quarter
+    of the break-even rank in numbers (:func:`rank_for_factor` with factor 1).
+
+    Args:
+      m, n: positive ints.  nbytes: real, > 0, the byte budget.
+      dtype: the factors' dtype, as for :func:`approx_nbytes`.
+    Returns:
+      int r with 1 <= r <= min(m, n).
+    Raises:
+      ValueError: nbytes <= 0 or not finite; too few bytes for even rank 1 (the message gives
+        the bytes of rank 1); a budget that fits more than rank min(m, n); an unknown dtype.
+      TypeError: dtype is not a dtype name or object.
+
+    >>> rank_for_nbytes(400, 600, 400 * 600)  # break-even against an 8-bit 400×600 image
+    59
+    >>> rank_for_nbytes(400, 600, 400 * 600, "uint8")
+    235
+    """
+    name = _check_factor_dtype(dtype)
+    m = _check_positive_int(m, "m")
+    n = _check_positive_int(n, "n")
+    nbytes = _check_real(nbytes, "nbytes")
+    if nbytes <= 0:
+        raise ValueError(f"nbytes must be greater than 0; got {nbytes!r}")
+    per_rank = approx_nbytes(m, n, 1, name)  # the byte count is linear in r
+    r = math.floor(nbytes / per_rank)
+    if r < 1:
+        raise ValueError(
+            f"nbytes={nbytes!r} is too small for a {m}×{n} matrix: rank 1 in {name} stores "
+            f"{per_rank} bytes"
+        )
+    if r > min(m, n):
+        raise ValueError(
+            f"nbytes={nbytes!r} fits rank {r}, above min(m, n) = {min(m, n)}: in {name} the full "
+            f"SVD ({approx_nbytes(m, n, min(m, n), name)} bytes) already fits in the budget"
+        )
+    return r
+
+
 # ----------------------------------------------------------------------------------------------
 # energy
 # ----------------------------------------------------------------------------------------------
@@ -290,42 +411,74 @@ def _check_singular_values(s):
     s = as_float_tensor(s, "s", min_ndim=1)
     if bool(tf.reduce_any(s < 0)):
         raise ValueError("s must hold singular values, which are non-negative")
-    if bool(tf.reduce_any(tf.reduce_sum(s, axis=-1) <= 0)):
+    if not bool(tf.reduce_any(s > 0)):
         raise ValueError("s must have at least one positive singular value (the matrix is zero)")
     return s
+
+
+def _pooled_weights(s, measure):
+    """(k,) float64 weights Σ_b w_{b,i}, pooled over every batch axis of s."""
+    s64 = tf.reshape(tf.cast(s, tf.float64), [-1, s.shape[-1]])  # float32 -> float64 is exact
+    w = tf.square(s64) if measure == "sigma2" else s64
+    return tf.reduce_sum(w, axis=0)
 
 
 def energy_fraction(s, measure="sigma2"):
     """Cumulative fraction of the energy kept by the first r singular values, r = 1..k.
 
-    With ``measure="sigma2"`` (the default) the weights are σᵢ², so the fraction is
-    ``‖A_r‖_F² / ‖A‖_F²`` and ``1 - fraction`` is the relative squared error of A_r
-    (notebook 04). ``measure="sigma"`` weighs by σᵢ, as the TensorFlow guide "Matrix
-    approximation with Core APIs" does; it is shown for comparison only.
+    Entry ``r - 1`` is ``E(r) = Σ_{i≤r} w_i / Σ_i w_i`` with weights ``w_i = σᵢ²``
+    (``measure="sigma2"``, the default) or ``w_i = σᵢ`` (``measure="sigma"``). The two measure
+    different errors of the rank-r approximation ``A_r`` (both are proved in notebook 04):
+
+    * σ²: ``1 − E(r) = ‖A − A_r‖_F² / ‖A‖_F²``, the relative **squared Frobenius** error, the one
+      that MSE and PSNR see (for an image, MSE is ``‖A − A_r‖_F²`` over the number of pixels).
+    * σ: ``1 − E(r) = ‖A − A_r‖_* / ‖A‖_*``, the relative error in the **nuclear norm**
+      ``‖M‖_* = Σᵢ σᵢ(M)``; A_r is the best rank-r approximation in that norm too. It is a true
+      error measure, but not the Frobenius error of MSE and PSNR, and it reaches a given target
+      at a higher rank. The TensorFlow guide "Matrix approximation with Core APIs" uses it.
+
+    **A batch of spectra is pooled**, not averaged: for s of shape (..., k), such as the three
+    channels of an RGB image, ``E(r) = Σ_b Σ_{i≤r} w_{b,i} / Σ_b Σ_i w_{b,i}`` over every batch
+    entry b. With σ², ``1 − E(r)`` is then exactly the relative squared error of the whole stack,
+    ``Σ_b ‖A_b − (A_b)_r‖_F² / Σ_b ‖A_b‖_F²`` (for an RGB image ``‖X − X_r‖_F² / ‖X‖_F²``), however
+    unequally the channels share the energy; with σ, it is the relative nuclear-norm error of the
+    block-diagonal matrix diag(A_1, A_2, ...). For one fraction per matrix, call it on each
+    spectrum ``s[b]``.
+
+    The sums are taken in float64 and the result is cast back to s's dtype.
 
     Args:
-      s: (..., k) singular values, non-negative, not all zero.
+      s: (..., k) singular values, non-negative, at least one positive in the whole batch
+        (a batch entry may be all zero, e.g. an empty colour channel).
       measure: "sigma2" or "sigma".
     Returns:
-      (..., k) tensor, same dtype as s, non-decreasing along the last axis, last entry exactly 1.
+      (k,) tensor, same dtype as s, non-decreasing, last entry exactly 1.
+    Raises:
+      ValueError: an unknown measure; negative entries; all entries zero; NaN or Inf.
+      TypeError: complex, boolean or string entries.
 
-    >>> energy_fraction([3., 4.]).numpy()
+    >>> energy_fraction([3., 4.]).numpy()                 # σ² = 9, 16 of 25
+    array([0.36, 1.  ])
+    >>> energy_fraction([[3., 0.], [0., 4.]]).numpy()     # pooled: (9 + 0) / 25, then 25 / 25
     array([0.36, 1.  ])
     """
     _check_measure(measure)
     s = _check_singular_values(s)
-    w = tf.square(s) if measure == "sigma2" else s
-    c = tf.cumsum(w, axis=-1)
-    return c / c[..., -1:]
+    c = tf.cumsum(_pooled_weights(s, measure))
+    return tf.cast(c / c[-1], s.dtype)
 
 
 def tail_energy(s, r):
     """Sum of the squared singular values left out by a rank-r approximation: Σ_{i>r} σᵢ², batched.
 
-    By the Frobenius error identity (notebook 04) this is exactly ``‖A − A_r‖_F²``.
+    By the Frobenius error identity (notebook 04) this is exactly ``‖A − A_r‖_F²``. It is an
+    absolute quantity per matrix, so a batch gives one tail per matrix; their sum is the squared
+    error of the whole stack, and ``tf.reduce_sum(tail_energy(s, r)) / tf.reduce_sum(s**2)`` is
+    ``1 − energy_fraction(s)[r - 1]`` (the pooled fraction).
 
     Args:
-      s: (..., k) singular values, non-negative.  r: int, 0 <= r <= k (r = 0: all of ‖A‖_F²).
+      s: (..., k) singular values, non-negative.  r: int, 0 <= r <= k (r = 0: all of ‖A‖_F²,
+        the error of A_0 = 0).
     Returns:
       (...) tensor, same dtype as s.
     Raises:
@@ -345,28 +498,38 @@ def tail_energy(s, r):
 def rank_for_energy(s, energy, measure="sigma2"):
     """Smallest rank r whose cumulative energy fraction reaches ``energy``.
 
-    For a batch of spectra (..., k), such as the three channels of an RGB image, the fractions
-    are averaged over the batch first, so one rank serves every channel.
+    The fraction is :func:`energy_fraction`'s: for a batch of spectra (..., k), such as the three
+    channels of an RGB image, the energy is **pooled** over the batch, so one rank serves every
+    channel and, with σ², ``1 − energy`` bounds the relative squared error of the whole stack,
+    ``‖X − X_r‖_F² / ‖X‖_F²``. (A channel with little energy may keep a smaller share of its own.)
+
+    The search is on the values :func:`energy_fraction` returns, so ``energy_fraction(s)[r - 1]
+    >= energy`` and, for r > 1, ``energy_fraction(s)[r - 2] < energy``. Exception: ``energy=1.0``
+    gives the number of non-zero singular values (k for a full-rank matrix), in float32 too, where
+    a fraction within rounding of 1 would otherwise stop the search early.
 
     Args:
       s: (..., k) singular values.  energy: real, 0 < energy <= 1.  measure: "sigma2" or "sigma".
     Returns:
-      int r, 1 <= r <= k; ``energy=1.0`` gives k (or the number of non-zero singular values).
+      int r, 1 <= r <= k.
     Raises:
       ValueError: energy outside (0, 1], an unknown measure, invalid singular values.
 
     >>> rank_for_energy([3., 4.], 0.36)
     1
+    >>> rank_for_energy([[4., 1.], [0., 2.]], 0.8)  # pooled σ²: 16 of 21, then 21 of 21
+    2
     """
     energy = _check_real(energy, "energy")
     if not 0 < energy <= 1:
         raise ValueError(f"energy must be in (0, 1] (a fraction of the total); got {energy!r}")
-    frac = energy_fraction(s, measure)
+    frac = energy_fraction(s, measure)  # checks s and measure
     k = frac.shape[-1]
-    frac = tf.reshape(frac, [-1, k])
-    mean = tf.reduce_mean(tf.cast(frac, tf.float64), axis=0).numpy()
-    r = int(np.searchsorted(mean >= energy, True)) + 1
-    return min(r, k)
+    if energy == 1.0:
+        w = _pooled_weights(as_float_tensor(s, "s", min_ndim=1), measure).numpy()
+        return int(np.flatnonzero(w > 0)[-1]) + 1
+    reached = tf.cast(frac, tf.float64).numpy() >= energy
+    return min(int(np.searchsorted(reached, True)) + 1, k)
 
 
 # ----------------------------------------------------------------------------------------------

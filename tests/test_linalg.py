@@ -112,12 +112,12 @@ def test_svd_convention_is_v_not_vt():
 @given(matrices(), st.data())
 def test_rank_r_approx_matches_numpy(A, data):
     k = min(A.shape[-2:])
-    r = data.draw(st.integers(1, k))
+    r = data.draw(st.integers(0, k))
     s, U, V = helpers.svd(A)
     Ar = helpers.rank_r_approx(s, U, V, r).numpy()
     Un, sn, Vh = np.linalg.svd(A.astype(np.float64), full_matrices=False)
     expected = (Un[..., :r] * sn[..., None, :r]) @ Vh[..., :r, :]
-    gap_ok = r == k or np.all(np.abs(sn[..., r - 1] - sn[..., r]) > 1e-2)
+    gap_ok = r in (0, k) or np.all(np.abs(sn[..., r - 1] - sn[..., r]) > 1e-2)
     if gap_ok:  # the truncation is unique only when σ_r > σ_{r+1}
         np.testing.assert_allclose(Ar, expected, atol=2e-3 if A.dtype == np.float32 else 1e-9)
     assert Ar.shape == A.shape
@@ -137,10 +137,24 @@ def test_rank_r_approx_rank_one_of_diagonal():
                                atol=1e-12)
 
 
-@pytest.mark.parametrize("r", [0, -1, 4, 2.0, 1.5, "2", None, True, np.float64(2.0)])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_rank_r_approx_rank_zero_is_the_zero_matrix(dtype):
+    A = np.random.default_rng(2).standard_normal((2, 4, 3)).astype(dtype)
+    s, U, V = helpers.svd(A)
+    A0 = helpers.rank_r_approx(s, U, V, np.int64(0))
+    assert A0.shape == A.shape and A0.dtype == tf.as_dtype(dtype)
+    np.testing.assert_array_equal(A0.numpy(), np.zeros_like(A))
+    # A_0 = 0 is the rule everywhere: its error is all of ||A||_F^2, and it stores nothing
+    np.testing.assert_allclose(helpers.tail_energy(s, 0).numpy(), np.sum(A**2, axis=(-2, -1)),
+                               rtol=1e-5)
+    assert helpers.approx_size(4, 3, 0) == 0 and helpers.compression_factor(4, 3, 0) == 0
+    assert linalg.approx_nbytes(4, 3, 0) == 0 and linalg.approx_nbytes(4, 3, 0, "uint8") == 0
+
+
+@pytest.mark.parametrize("r", [-1, 4, 2.0, 1.5, "2", None, True, np.float64(2.0)])
 def test_rank_r_approx_rejects(r):
     s, U, V = helpers.svd(np.ones((3, 5)))
-    with pytest.raises(ValueError, match=r"r must be an integer between 1 and 3"):
+    with pytest.raises(ValueError, match=r"r must be an integer between 0 and 3"):
         helpers.rank_r_approx(s, U, V, r)
 
 
@@ -221,22 +235,130 @@ def test_rank_for_factor_rejects(factor, words):
         helpers.rank_for_factor(10, 10, factor)
 
 
+def test_approx_nbytes_values():
+    # 100x50 at rank 10: 10 * 151 = 1510 numbers
+    assert linalg.approx_nbytes(100, 50, 10) == 1510 * 4  # float32 is the default
+    assert linalg.approx_nbytes(100, 50, 10, "float64") == 1510 * 8
+    assert linalg.approx_nbytes(100, 50, 10, "float16") == 1510 * 2
+    # uint8: 10 * (100 + 50) codes, 20 columns with a float32 scale and offset, 10 float32 sigmas
+    assert linalg.approx_nbytes(100, 50, 10, "uint8") == 1500 + 20 * 8 + 10 * 4 == 1700
+    assert linalg.approx_nbytes(100, 50, 10, np.float16) == 3020
+    assert linalg.approx_nbytes(100, 50, 10, np.dtype("uint8")) == 1700
+    assert linalg.approx_nbytes(100, 50, 10, tf.float64) == 12080
+    assert linalg.approx_nbytes(np.int64(100), 50, np.int32(10)) == 6040
+
+
+@given(st.integers(1, 300), st.integers(1, 300), st.data())
+def test_approx_nbytes_is_linear_in_r_and_matches_the_factor_arrays(m, n, data):
+    r = data.draw(st.integers(0, min(m, n)))
+    for name, dt in (("float64", np.float64), ("float32", np.float32), ("float16", np.float16)):
+        U, V, s = np.zeros((m, r), dt), np.zeros((n, r), dt), np.zeros(r, dt)
+        assert linalg.approx_nbytes(m, n, r, name) == U.nbytes + V.nbytes + s.nbytes
+    codes = np.zeros((m + n, r), np.uint8)
+    side = np.zeros((2 * r, 2), np.float32)  # one (scale, offset) per column of U and of V
+    sigma = np.zeros(r, np.float32)
+    assert linalg.approx_nbytes(m, n, r, "uint8") == codes.nbytes + side.nbytes + sigma.nbytes
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        ((0, 5, 1), "m must be a positive integer"),
+        ((5, -1, 1), "n must be a positive integer"),
+        ((5, 5, 6), "r must be an integer between 0 and 5"),
+        ((5, 5, -1), "r must be an integer between 0 and 5"),
+        ((5, 5, 1.0), "r must be an integer"),
+    ],
+)
+def test_approx_nbytes_rejects_shape_and_rank(args, words):
+    with pytest.raises(ValueError, match=words):
+        linalg.approx_nbytes(*args)
+    with pytest.raises(ValueError, match=words):
+        linalg.approx_nbytes(*args, dtype="uint8")
+
+
+@pytest.mark.parametrize("dtype", ["int8", "float", "bfloat16", "uint16", np.int32, tf.int32])
+def test_approx_nbytes_rejects_unknown_dtype(dtype):
+    with pytest.raises(ValueError, match='dtype must be one of "float64", "float32"'):
+        linalg.approx_nbytes(10, 10, 1, dtype)
+
+
+@pytest.mark.parametrize("dtype", [None, 4, 2.0, ["float32"]])
+def test_approx_nbytes_rejects_non_dtype(dtype):
+    with pytest.raises(TypeError, match="dtype must be a dtype name or object"):
+        linalg.approx_nbytes(10, 10, 1, dtype)
+
+
+@given(st.integers(4, 2000), st.integers(4, 2000))
+def test_rank_for_nbytes_break_even_against_an_8bit_image(m, n):
+    # an 8-bit m x n image stores m n bytes; float32 factors break even at floor(mn / (4(m+n+1)))
+    expected = (m * n) // (4 * (m + n + 1))
+    if 1 <= expected <= min(m, n):
+        assert linalg.rank_for_nbytes(m, n, m * n) == expected
+        assert linalg.approx_nbytes(m, n, expected) <= m * n < linalg.approx_nbytes(m, n, expected + 1)
+
+
+@given(st.integers(1, 400), st.integers(1, 400), st.sampled_from(list(linalg.FACTOR_DTYPES)),
+       st.data())
+def test_rank_for_nbytes_is_the_largest_rank_that_fits(m, n, dtype, data):
+    r = data.draw(st.integers(1, min(m, n)))
+    exact = linalg.approx_nbytes(m, n, r, dtype)
+    assert linalg.rank_for_nbytes(m, n, exact, dtype) == r
+    if r < min(m, n):
+        spare = data.draw(st.integers(0, linalg.approx_nbytes(m, n, 1, dtype) - 1))
+        assert linalg.rank_for_nbytes(m, n, exact + spare, dtype) == r
+
+
+def test_rank_for_nbytes_coffee_photo_sizes():
+    assert linalg.rank_for_nbytes(400, 600, 400 * 600) == 59  # "near 60", not 240
+    assert helpers.rank_for_factor(400, 600, 1.0) == 239  # in numbers
+    assert linalg.rank_for_nbytes(400, 600, 400 * 600, "float16") == 119
+    assert linalg.rank_for_nbytes(400, 600, 400 * 600, "uint8") == 235
+
+
+@pytest.mark.parametrize(
+    "nbytes, dtype, exc, words",
+    [
+        (0, "float32", ValueError, "nbytes must be greater than 0"),
+        (-10, "float32", ValueError, "nbytes must be greater than 0"),
+        (float("nan"), "float32", ValueError, "nbytes must be a finite real number"),
+        ("100", "float32", ValueError, "nbytes must be a finite real number"),
+        (None, "float32", ValueError, "nbytes must be a finite real number"),
+        (83, "float32", ValueError, "too small .* rank 1 in float32 stores 84 bytes"),
+        (10_000, "float32", ValueError, "above min"),
+        (100, "int8", ValueError, "dtype must be one of"),
+        (100, None, TypeError, "dtype must be a dtype name"),
+    ],
+)
+def test_rank_for_nbytes_rejects(nbytes, dtype, exc, words):
+    with pytest.raises(exc, match=words):
+        linalg.rank_for_nbytes(10, 10, nbytes, dtype)
+
+
+def test_rank_for_nbytes_rejects_shape():
+    with pytest.raises(ValueError, match="m must be a positive integer"):
+        linalg.rank_for_nbytes(0, 10, 100)
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        linalg.rank_for_nbytes(10, 2.5, 100)
+
+
 # ---------------------------------------------------------------------------------------------
 # energy
 # ---------------------------------------------------------------------------------------------
 @given(matrices())
-def test_energy_fraction_properties(A):
+def test_energy_fraction_is_pooled_over_the_batch(A):
     s, _, _ = helpers.svd(A)
-    if float(tf.reduce_min(tf.reduce_sum(s, axis=-1))) <= 0:
+    if float(tf.reduce_sum(s)) <= 0:
         return
+    k = s.shape[-1]
+    sn = np.linalg.svd(A.astype(np.float64), compute_uv=False).reshape(-1, k)
     for measure, w in (("sigma2", np.square), ("sigma", lambda x: x)):
         f = helpers.energy_fraction(s, measure).numpy()
-        assert f.shape == s.shape and f.dtype == A.dtype
-        assert np.all(f[..., -1] == 1.0)
-        assert np.all(np.diff(f, axis=-1) >= 0)
-        sn = np.linalg.svd(A.astype(np.float64), compute_uv=False)
-        expected = np.cumsum(w(sn), axis=-1) / np.sum(w(sn), axis=-1, keepdims=True)
-        np.testing.assert_allclose(f, expected, atol=1e-4)
+        assert f.shape == (k,) and f.dtype == A.dtype
+        assert f[-1] == 1.0
+        assert np.all(np.diff(f) >= 0)
+        pooled = np.cumsum(w(sn).sum(axis=0)) / w(sn).sum()  # sum over batch and i <= r, / total
+        np.testing.assert_allclose(f, pooled, atol=1e-5 if A.dtype == np.float32 else 1e-12)
 
 
 def test_energy_fraction_values_and_measures_differ():
@@ -254,6 +376,53 @@ def test_energy_sigma2_is_one_minus_relative_squared_error():
         assert 1 - f[r - 1] == pytest.approx(err / np.linalg.norm(A) ** 2, abs=1e-12)
 
 
+def test_energy_sigma2_pooled_is_the_stack_error_with_unequal_channels():
+    # three "channels" with very different energies, like R, G and B of a photo
+    rng = np.random.default_rng(4)
+    X = np.stack([c * rng.standard_normal((30, 20)) @ np.diag(0.7 ** np.arange(20))
+                  for c in (1.0, 0.3, 3.0)])  # (3, 30, 20)
+    s, U, V = helpers.svd(X)
+    f = helpers.energy_fraction(s).numpy()
+    per_channel_mean = np.mean([helpers.energy_fraction(s[c]).numpy() for c in range(3)], axis=0)
+    for r in range(0, 21):
+        X_r = helpers.rank_r_approx(s, U, V, r).numpy()  # each channel truncated to rank r
+        rel = np.sum((X - X_r) ** 2) / np.sum(X**2)  # ||X - X_r||_F^2 / ||X||_F^2, all channels
+        kept = f[r - 1] if r > 0 else 0.0
+        assert 1 - kept == pytest.approx(rel, abs=1e-12)
+        pooled_tail = float(tf.reduce_sum(helpers.tail_energy(s, r))) / np.sum(X**2)
+        assert pooled_tail == pytest.approx(rel, abs=1e-12)
+    # the average of the per-channel fractions is a different, wrong number here
+    assert np.max(np.abs(per_channel_mean - f)) > 0.05
+
+
+def test_energy_sigma_is_one_minus_relative_nuclear_norm_error():
+    A = np.random.default_rng(6).standard_normal((8, 6)) @ np.diag(0.6 ** np.arange(6))
+    s, U, V = helpers.svd(A)
+    f_sigma = helpers.energy_fraction(s, "sigma").numpy()
+    f_sigma2 = helpers.energy_fraction(s).numpy()
+    nuclear = np.linalg.norm(A, "nuc")
+    for r in range(1, 6):
+        E = A - helpers.rank_r_approx(s, U, V, r).numpy()
+        assert 1 - f_sigma[r - 1] == pytest.approx(np.linalg.norm(E, "nuc") / nuclear, abs=1e-12)
+        # ... which is not the relative squared Frobenius error (that is the sigma^2 fraction)
+        assert 1 - f_sigma2[r - 1] == pytest.approx(np.linalg.norm(E) ** 2 / np.linalg.norm(A) ** 2,
+                                                    abs=1e-12)
+        assert abs(f_sigma[r - 1] - f_sigma2[r - 1]) > 1e-3
+    # A_r is optimal in the nuclear norm too: random rank-r matrices never do better
+    rng = np.random.default_rng(7)
+    for r in (1, 2, 3):
+        best = np.linalg.norm(A - helpers.rank_r_approx(s, U, V, r).numpy(), "nuc")
+        for _ in range(20):
+            B = rng.standard_normal((8, r)) @ rng.standard_normal((r, 6))
+            assert np.linalg.norm(A - B, "nuc") >= best
+
+
+def test_energy_fraction_accepts_a_zero_channel():
+    s = np.array([[1.0, 0.5], [0.0, 0.0]])  # the second matrix is zero: it adds no energy
+    np.testing.assert_allclose(helpers.energy_fraction(s).numpy(), [0.8, 1.0])
+    assert helpers.rank_for_energy(s, 0.8) == 1
+
+
 @pytest.mark.parametrize(
     "s, measure, exc, words",
     [
@@ -261,7 +430,8 @@ def test_energy_sigma2_is_one_minus_relative_squared_error():
         ([1.0, 2.0], None, ValueError, "measure must be"),
         ([1.0, -2.0], "sigma2", ValueError, "non-negative"),
         ([0.0, 0.0], "sigma2", ValueError, "at least one positive"),
-        ([[1.0, 0.5], [0.0, 0.0]], "sigma2", ValueError, "at least one positive"),
+        ([[0.0, 0.0], [0.0, 0.0]], "sigma2", ValueError, "at least one positive"),
+        ([[0.0, 0.0], [0.0, 0.0]], "sigma", ValueError, "at least one positive"),
         ([1.0, np.nan], "sigma2", ValueError, "NaN or Inf"),
         (2.0, "sigma2", ValueError, "at least 1 dimension"),
         ([], "sigma2", ValueError, "empty dimension"),
@@ -284,17 +454,23 @@ def test_rank_for_energy_smallest_rank():
     assert helpers.rank_for_energy(s, 0.6, measure="sigma") == 2
 
 
-@given(matrices(), st.floats(0.01, 1.0))
-def test_rank_for_energy_is_smallest(A, energy):
+@given(matrices(), st.floats(0.01, 0.999), st.sampled_from(["sigma2", "sigma"]))
+def test_rank_for_energy_is_smallest(A, energy, measure):
     s, _, _ = helpers.svd(A)
-    if float(tf.reduce_min(tf.reduce_sum(s, axis=-1))) <= 0:
+    if float(tf.reduce_sum(s)) <= 0:
         return
-    r = helpers.rank_for_energy(s, energy)
-    f = helpers.energy_fraction(s).numpy().reshape(-1, s.shape[-1]).astype(np.float64).mean(0)
+    r = helpers.rank_for_energy(s, energy, measure)
+    f = helpers.energy_fraction(s, measure).numpy().astype(np.float64)
     assert 1 <= r <= s.shape[-1]
     assert f[r - 1] >= energy
     if r > 1:
         assert f[r - 2] < energy
+    # against NumPy's pooled fraction, away from ties with the target
+    sn = np.linalg.svd(A.astype(np.float64), compute_uv=False).reshape(-1, s.shape[-1])
+    w = sn**2 if measure == "sigma2" else sn
+    pooled = np.cumsum(w.sum(axis=0)) / w.sum()
+    if np.min(np.abs(pooled - energy)) > 1e-4:
+        assert r == int(np.argmax(pooled >= energy)) + 1
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -305,10 +481,25 @@ def test_rank_for_energy_full_energy_gives_full_rank(dtype):
     assert helpers.rank_for_energy(s[0], 1.0) == 40
 
 
-def test_rank_for_energy_batch_averages_fractions():
-    s = np.array([[1.0, 1.0], [1.0, 0.0]])  # fractions [0.5, 1] and [1, 1]: mean [0.75, 1]
-    assert helpers.rank_for_energy(s, 0.75) == 1
-    assert helpers.rank_for_energy(s, 0.76) == 2
+def test_rank_for_energy_batch_pools_the_energy():
+    s = np.array([[1.0, 1.0], [1.0, 0.0]])  # pooled sigma^2: 2 of 3, then 3 of 3
+    assert helpers.rank_for_energy(s, 2 / 3) == 1
+    assert helpers.rank_for_energy(s, 0.7) == 2  # the mean of the fractions, [0.75, 1], gave 1
+    s = np.array([[3.0, 1.0], [1.0, 1.0]])  # pooled sigma: 4 of 6, then 6 of 6
+    assert helpers.rank_for_energy(s, 0.66, measure="sigma") == 1
+    assert helpers.rank_for_energy(s, 0.67, measure="sigma") == 2
+
+
+def test_rank_for_energy_one_counts_the_nonzero_singular_values():
+    s = np.array([[4.0, 2.0, 0.0, 0.0], [3.0, 1.0, 0.5, 0.0]])
+    assert helpers.rank_for_energy(s, 1.0) == 3
+    assert helpers.rank_for_energy(s, 1.0, measure="sigma") == 3
+    # float32: sigma_2^2 is 1e-10 of the total, so the float32 fraction is 1.0 already at r = 1;
+    # energy = 1.0 still keeps the second value
+    s32 = tf.constant([1.0, 1e-5], tf.float32)
+    assert helpers.energy_fraction(s32).numpy()[0] == 1.0
+    assert helpers.rank_for_energy(s32, 0.999999) == 1
+    assert helpers.rank_for_energy(s32, 1.0) == 2
 
 
 @pytest.mark.parametrize("energy", [0, -0.1, 1.0001, 2, float("nan"), "0.5", None, True])
