@@ -4,8 +4,10 @@
   tensor in [0, 1]. Every failure raises :class:`ImageLoadError` (a ``ValueError``) naming the
   source and the reason.
 * :class:`ImageSVD` computes the SVD of an image once (the colour channels as one batch) and then
-  answers every question of notebook 03 from it: reconstructions at any rank, storage, the rank
-  for a compression factor, energy, the rank for an energy target.
+  answers every question of notebook 03 from it: reconstructions at any rank (from float32,
+  float16 or 8-bit factors), storage in numbers and in bytes, the rank for a compression factor,
+  pooled energy, the rank for an energy target.
+* :func:`quantize_columns`: 8-bit (or any bits) quantization of factor columns.
 * :func:`mse`, :func:`psnr`, :func:`ssim` compare two images (``tf.image`` does the work).
 * :func:`quality_table` and :func:`export_report`: the grayscale workflow of the classic
   "compress a photo with the SVD" example, written to PNG and CSV files.
@@ -25,7 +27,9 @@ import numpy as np
 import tensorflow as tf
 
 from .linalg import (
+    _check_factor_dtype,
     _check_int,
+    approx_nbytes,
     approx_size,
     as_float_tensor,
     compression_factor,
@@ -33,7 +37,6 @@ from .linalg import (
     normalize_signs,
     rank_for_energy,
     rank_for_factor,
-    rank_r_approx,
 )
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -261,18 +264,63 @@ def _as_image(image, name="image"):
     return t
 
 
+def quantize_columns(X, bits=8):
+    """Uniform affine quantization of each column of X to ``bits`` bits, returned dequantized.
+
+    Each column j is stored as integers ``q = round((x − offset_j) / scale_j)`` in
+    ``0 .. 2**bits − 1``, with its own ``offset_j = min_j`` and ``scale_j = (max_j − min_j) /
+    (2**bits − 1)``; this function returns ``offset_j + q · scale_j``, the values a decoder gets
+    back. With ``bits=8`` that is the "uint8" factor format whose bytes
+    :func:`helpers.linalg.approx_nbytes` counts (one byte per entry, plus a float32 scale and
+    offset per column). Every entry moves by at most ``scale_j / 2``; a constant column comes
+    back exactly.
+
+    Args:
+      X: (..., m, p) real tensor or array (float32 stays float32, float64 stays float64); the
+        columns are along axis -2.
+      bits: int, 1 <= bits <= 16.
+    Returns:
+      (..., m, p) tensor of X's float dtype, at most ``2**bits`` distinct values per column.
+    Raises:
+      ValueError: X has fewer than 2 dimensions, an empty dimension, NaN or Inf; bits is not an
+        integer between 1 and 16.
+      TypeError: complex, boolean or string entries.
+
+    >>> quantize_columns([[0.0, 1.0], [0.3, 1.0], [1.0, 1.0]], bits=1).numpy()
+    array([[0., 1.],
+           [0., 1.],
+           [1., 1.]])
+    """
+    X = as_float_tensor(X, "X", min_ndim=2)
+    bits = _check_int(bits, "bits", 1, 16, "the number of bits per stored entry")
+    levels = tf.constant(2**bits - 1, X.dtype)
+    lo = tf.reduce_min(X, axis=-2, keepdims=True)
+    hi = tf.reduce_max(X, axis=-2, keepdims=True)
+    scale = (hi - lo) / levels
+    safe = tf.where(scale > 0, scale, tf.ones_like(scale))
+    q = tf.clip_by_value(tf.round((X - lo) / safe), 0, levels)
+    return tf.where(scale > 0, lo + q * scale, X)
+
+
 class ImageSVD:
     """The SVD of an image, computed once (channels as one batch), and every query answered from it.
 
     ``ImageSVD(image)`` stacks the c channels of an (h, w, c) image into a (c, h, w) batch and
-    calls ``tf.linalg.svd`` once. Reconstructions, storage, ranks for a compression factor and
-    for an energy target are then cheap: they reuse :mod:`helpers.linalg` on the stored factors.
+    calls ``tf.linalg.svd`` once. Reconstructions, storage (numbers and bytes), ranks for a
+    compression factor and for an energy target are then cheap: they reuse :mod:`helpers.linalg`
+    on the stored factors. The core of it, in plain TensorFlow::
+
+        X = tf.transpose(image, [2, 0, 1])            # (c, h, w): channels first
+        s, U, V = tf.linalg.svd(X)                    # one batched SVD
+        X_r = tf.matmul(U[..., :r] * s[..., None, :r], V[..., :r], adjoint_b=True)
+        image_r = tf.clip_by_value(tf.transpose(X_r, [1, 2, 0]), 0, 1)
 
     Attributes:
       image: the input as a float tensor in [0, 1].
       s: singular values, (c, k) for a colour image or (k,) for a grayscale one, k = min(h, w).
       U: (c, h, k) or (h, k).  V: (c, w, k) or (w, k).
       shape: the input's shape.  k: the number of singular values per channel.
+      pixel_nbytes: h · w · c, the bytes of the image as 8-bit pixels (one byte per value).
 
     Args:
       image: (h, w) or (h, w, c) tensor or array: float in [0, 1] (float32 stays float32,
@@ -294,6 +342,7 @@ class ImageSVD:
         self.h, self.w = self.shape[0], self.shape[1]
         self.channels = self.shape[2] if len(self.shape) == 3 else None
         self.k = min(self.h, self.w)
+        self.pixel_nbytes = self.h * self.w * (self.channels or 1)
         stack = tf.transpose(img, [2, 0, 1]) if self.channels else img
         self.s, self.U, self.V = tf.linalg.svd(stack)
 
@@ -301,25 +350,46 @@ class ImageSVD:
         return f"ImageSVD(shape={self.shape}, dtype={self.dtype.name}, k={self.k})"
 
     def _rank(self, r):
-        return _check_int(r, "r", 1, self.k, f"min(h, w) of the {self.h}×{self.w} image")
+        return _check_int(r, "r", 0, self.k,
+                          f"min(h, w) of the {self.h}×{self.w} image; r = 0 gives a black image")
 
-    def approx(self, r):
-        """The rank-r reconstruction, clipped to [0, 1].
+    def approx(self, r, dtype=None):
+        """The rank-r reconstruction, clipped to [0, 1]; optionally from factors stored in ``dtype``.
+
+        ``r = 0`` gives ``A_0 = 0``, a black image. With ``dtype`` the rank-r factors are first
+        rounded to what that storage format keeps, then multiplied out (in the image's dtype):
+        ``"float16"`` (or ``"float32"``, ``"float64"``) casts σ, U and V; ``"uint8"`` quantizes
+        each column of U and V to 8 bits with :func:`quantize_columns` and keeps σ in float32,
+        the format :func:`helpers.linalg.approx_nbytes` counts.
 
         Args:
-          r: int, 1 <= r <= k.
+          r: int, 0 <= r <= k.
+          dtype: None (the factors as computed) or a factor dtype: "float64", "float32",
+            "float16" or "uint8".
         Returns:
           Tensor of the input's shape and float dtype.
         Raises:
-          ValueError: r is not an integer between 1 and k.
+          ValueError: r is not an integer between 0 and k; an unknown dtype name.
+          TypeError: dtype is not a dtype name or object.
 
         >>> ImageSVD(np.eye(3)).approx(3).numpy().round(6)
         array([[1., 0., 0.],
                [0., 1., 0.],
                [0., 0., 1.]])
+        >>> float(tf.reduce_max(ImageSVD(np.eye(3)).approx(0)))
+        0.0
         """
         r = self._rank(r)
-        A = rank_r_approx(self.s, self.U, self.V, r)
+        name = None if dtype is None else _check_factor_dtype(dtype)
+        s, U, V = self.s[..., :r], self.U[..., :r], self.V[..., :r]
+        if r == 0:  # the empty sum: nothing to round
+            name = None
+        if name == "uint8":
+            s = tf.cast(tf.cast(s, tf.float32), self.dtype)
+            U, V = quantize_columns(U), quantize_columns(V)
+        elif name is not None:
+            s, U, V = (tf.cast(tf.cast(x, name), self.dtype) for x in (s, U, V))
+        A = tf.matmul(U * s[..., tf.newaxis, :], V, adjoint_b=True)
         if self.channels:
             A = tf.transpose(A, [1, 2, 0])
         return tf.clip_by_value(A, 0, 1)
@@ -332,6 +402,25 @@ class ImageSVD:
         """
         r = self._rank(r)
         return (self.channels or 1) * approx_size(self.h, self.w, r)
+
+    def nbytes(self, r, dtype="float32"):
+        """Bytes stored by the rank-r SVD of all channels with factors in ``dtype``.
+
+        c × :func:`helpers.linalg.approx_nbytes`: ``c · r (h + w + 1) · itemsize`` for a float
+        dtype, ``c · r (h + w + 20)`` for "uint8" (8-bit quantized factors). Compare with
+        :attr:`pixel_nbytes`, the image as 8-bit pixels.
+
+        Args:
+          r: int, 0 <= r <= k.  dtype: "float64", "float32" (the default), "float16" or "uint8".
+        Raises:
+          ValueError: r is not an integer between 0 and k; an unknown dtype name.
+          TypeError: dtype is not a dtype name or object.
+
+        >>> ImageSVD(np.zeros((4, 6, 3))).nbytes(2), ImageSVD(np.zeros((4, 6, 3))).pixel_nbytes
+        (264, 72)
+        """
+        r = self._rank(r)
+        return (self.channels or 1) * approx_nbytes(self.h, self.w, r, dtype)
 
     def proportion(self, r):
         """``size(r)`` as a fraction of the h · w · c numbers of the image.
@@ -354,10 +443,14 @@ class ImageSVD:
         return rank_for_factor(self.h, self.w, factor)
 
     def energy_fraction(self, measure="sigma2"):
-        """Cumulative energy kept by ranks 1..k, per channel: (c, k) or (k,).
+        """Cumulative energy kept by ranks 1..k, pooled over the channels: (k,).
 
-        Entry r - 1 is the energy of exactly the first r singular values. ``measure="sigma2"``
-        (σ², the squared Frobenius norm, the right one) or ``"sigma"`` (the TF guide's choice).
+        :func:`helpers.linalg.energy_fraction` on the (c, k) spectra: entry r - 1 is
+        ``E(r) = Σ_c Σ_{i≤r} w_{c,i} / Σ_c Σ_i w_{c,i}``, the energy of exactly the first r
+        singular values of every channel. ``measure="sigma2"`` (w = σ²): ``1 − E(r) =
+        ‖X − X_r‖_F² / ‖X‖_F²``, the relative squared error of the whole (unclipped) image, the
+        error MSE and PSNR see. ``measure="sigma"`` (w = σ, the TF guide's choice): ``1 − E(r)``
+        is the relative error in the nuclear norm (summed over channels), a different error.
 
         Raises:
           ValueError: unknown measure; an all-zero image (it has no energy).
@@ -368,7 +461,10 @@ class ImageSVD:
         return energy_fraction(self.s, measure)
 
     def rank_for_energy(self, energy, measure="sigma2"):
-        """Smallest rank whose energy fraction, averaged over channels, reaches ``energy``.
+        """Smallest rank whose pooled energy fraction (see :meth:`energy_fraction`) reaches ``energy``.
+
+        One rank for every channel (:func:`helpers.linalg.rank_for_energy`); with σ², the
+        relative squared error of the unclipped rank-r image is at most ``1 − energy``.
 
         Raises:
           ValueError: energy outside (0, 1]; unknown measure; an all-zero image.

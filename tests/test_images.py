@@ -446,8 +446,7 @@ def test_non_square_both_orientations():
         svd = ImageSVD(img)
         assert svd.k == 7
         assert tuple(svd.approx(7).shape) == shape
-        assert len(svd.energy_fraction().shape) == (1 if len(shape) == 2 else 2)
-        assert svd.energy_fraction().shape[-1] == 7
+        assert tuple(svd.energy_fraction().shape) == (7,)  # pooled over the channels
         assert 1 <= svd.rank_for_energy(0.9) <= 7
 
 
@@ -479,36 +478,60 @@ def test_rank_for_factor_is_the_largest_rank_that_fits(factor):
         assert svd.proportion(r + 1) > factor
 
 
+def _np_rank_r(A, r):
+    u, s, vt = np.linalg.svd(A, full_matrices=False)
+    return (u[..., :r] * s[..., None, :r]) @ vt[..., :r, :]
+
+
 @given(image_arrays())
-def test_energy_fraction_is_the_energy_of_exactly_r_values(img):
+def test_energy_fraction_is_pooled_over_the_channels(img):
     svd = ImageSVD(img)
     A = _channels_first(img).astype(np.float64)
-    s = np.linalg.svd(A, compute_uv=False)
-    total = np.sum(A**2, axis=(-2, -1))
+    s = np.reshape(np.linalg.svd(A, compute_uv=False), (-1, svd.k))  # (c, k) or (1, k)
     frac = svd.energy_fraction().numpy()
-    np.testing.assert_allclose(frac, np.cumsum(s**2, axis=-1) / total[..., None],
+    assert frac.shape == (svd.k,)
+    # pooled: Σ_c Σ_{i≤r} σ² / Σ_c Σ_i σ², not the mean of the per-channel fractions
+    np.testing.assert_allclose(frac, np.cumsum(np.sum(s**2, axis=0)) / np.sum(A**2),
                                atol=TOL[img.dtype.type] * 10)
-    # entry r-1 is ‖A_r‖²/‖A‖², the energy of the first r values (not r+1)
+    # entry r-1 is ‖X_r‖²/‖X‖² over all channels, the energy of the first r values (not r+1)
     r = max(1, svd.k // 2)
-    u, s2, vt = np.linalg.svd(A, full_matrices=False)
-    Ar = (u[..., :r] * s2[..., None, :r]) @ vt[..., :r, :]
-    np.testing.assert_allclose(frac[..., r - 1], np.sum(Ar**2, axis=(-2, -1)) / total,
+    np.testing.assert_allclose(frac[r - 1], np.sum(_np_rank_r(A, r) ** 2) / np.sum(A**2),
                                atol=TOL[img.dtype.type] * 10)
     sig = svd.energy_fraction("sigma").numpy()
-    np.testing.assert_allclose(sig, np.cumsum(s, axis=-1) / np.sum(s, axis=-1, keepdims=True),
+    np.testing.assert_allclose(sig, np.cumsum(np.sum(s, axis=0)) / np.sum(s),
                                atol=TOL[img.dtype.type] * 10)
+    np.testing.assert_array_equal(frac, helpers.energy_fraction(svd.s).numpy())  # one rule
+
+
+def test_energy_identity_on_the_coffee_photo():
+    """1 − E(r) = ‖X − X_r‖_F² / ‖X‖_F² for the RGB photo (σ²), and the relative nuclear-norm
+    error summed over the channels (σ), although the channels' energies differ a lot."""
+    photo = images.load_image(DATA / "coffee.png")
+    svd = ImageSVD(photo)
+    X = np.moveaxis(photo.numpy().astype(np.float64), -1, 0)  # (3, h, w)
+    u, s, vt = np.linalg.svd(X, full_matrices=False)
+    E2 = svd.energy_fraction().numpy().astype(np.float64)
+    E1 = svd.energy_fraction("sigma").numpy().astype(np.float64)
+    for r in [1, 5, 20, 35, 100, 250]:
+        R = X - (u[..., :r] * s[..., None, :r]) @ vt[..., :r, :]
+        np.testing.assert_allclose(1 - E2[r - 1], np.sum(R**2) / np.sum(X**2), rtol=1e-3)
+        nuclear = np.sum(np.linalg.svd(R, compute_uv=False))
+        np.testing.assert_allclose(1 - E1[r - 1], nuclear / np.sum(s), rtol=1e-3)
+    # the per-channel tails differ, so averaging them would not give the photo's error
+    tails = np.sum(s[:, 20:] ** 2, axis=1) / np.sum(s**2, axis=1)
+    assert tails.max() > 5 * tails.min()
+    assert abs(np.mean(tails) - (1 - E2[19])) > 1e-3
 
 
 @given(image_arrays(), st.floats(0.01, 1.0))
 def test_rank_for_energy_is_the_smallest_rank_reaching_the_target(img, energy):
     svd = ImageSVD(img)
     r = svd.rank_for_energy(energy)
-    mean = np.mean(np.reshape(svd.energy_fraction().numpy().astype(np.float64),
-                              (-1, svd.k)), axis=0)
+    frac = svd.energy_fraction().numpy().astype(np.float64)
     assert 1 <= r <= svd.k
-    assert mean[r - 1] >= energy - 1e-6 or r == svd.k
+    assert frac[r - 1] >= energy or r == svd.k
     if r > 1:
-        assert mean[r - 2] < energy
+        assert frac[r - 2] < energy
     assert r == helpers.rank_for_energy(svd.s, energy)
 
 
@@ -536,12 +559,126 @@ def test_the_svd_is_computed_exactly_once(monkeypatch):
     assert len(calls) == 1
 
 
-@pytest.mark.parametrize("r", [0, 8, -1, 2.0, True, "3", None])
+def test_rank_zero_is_the_black_image():
+    img = np.random.default_rng(0).random((7, 9, 3)).astype(np.float32)
+    svd = ImageSVD(img)
+    np.testing.assert_array_equal(svd.approx(0).numpy(), np.zeros((7, 9, 3), np.float32))
+    assert svd.approx(0).dtype == tf.float32
+    assert svd.size(0) == 0 and svd.proportion(0) == 0 and svd.nbytes(0) == 0
+    np.testing.assert_allclose(float(images.mse(img, svd.approx(0))), np.mean(img**2),
+                               rtol=1e-6)  # A_0 = 0: the error is all of the image
+    gray = ImageSVD(img[..., 0])
+    np.testing.assert_array_equal(gray.approx(0).numpy(), np.zeros((7, 9), np.float32))
+
+
+@pytest.mark.parametrize("r", [8, -1, 2.0, True, "3", None])
 def test_bad_rank(r):
     svd = ImageSVD(np.random.default_rng(0).random((7, 9, 3)))
-    for method in (svd.approx, svd.size, svd.proportion):
-        with pytest.raises(ValueError, match=r"r must be an integer between 1 and 7"):
+    for method in (svd.approx, svd.size, svd.proportion, svd.nbytes):
+        with pytest.raises(ValueError, match=r"r must be an integer between 0 and 7"):
             method(r)
+
+
+# ---------------------------------------------------------------------------------------------
+# bytes and quantized factors
+# ---------------------------------------------------------------------------------------------
+def test_nbytes_counts_the_factors_in_their_dtype():
+    svd = ImageSVD(np.random.default_rng(0).random((10, 16, 3)))
+    assert svd.pixel_nbytes == 10 * 16 * 3
+    for r in [0, 1, 4, 10]:
+        assert svd.nbytes(r) == 3 * r * 27 * 4 == 4 * svd.size(r)
+        assert svd.nbytes(r, "float16") == 2 * svd.size(r)
+        assert svd.nbytes(r, "float64") == 8 * svd.size(r)
+        assert svd.nbytes(r, "uint8") == 3 * r * (10 + 16 + 20)
+        assert svd.nbytes(r, "uint8") == 3 * helpers.linalg.approx_nbytes(10, 16, r, "uint8")
+    assert ImageSVD(np.zeros((10, 16))).nbytes(3) == 3 * 27 * 4
+
+
+def test_coffee_photo_bytes_rank_35_and_break_even():
+    svd = ImageSVD(images.load_image())
+    assert svd.proportion(35) == pytest.approx(0.146, abs=5e-4)  # in numbers
+    assert svd.nbytes(35) / svd.pixel_nbytes == pytest.approx(0.584, abs=5e-4)  # in bytes
+    fits = [r for r in range(1, svd.k + 1) if svd.nbytes(r) <= svd.pixel_nbytes]
+    assert fits[-1] == 59  # break-even in bytes, ≈ mn / (4 (m + n + 1)) = 59.94
+    assert svd.nbytes(60) > svd.pixel_nbytes
+
+
+@pytest.mark.parametrize("dtype, match, err", [("int8", "dtype must be one of", ValueError),
+                                               ("float8", "dtype must be one of", ValueError),
+                                               (3, "dtype must be a dtype name", TypeError)])
+def test_bad_factor_dtype(dtype, match, err):
+    svd = ImageSVD(np.random.default_rng(0).random((7, 9)))
+    with pytest.raises(err, match=match):
+        svd.approx(2, dtype=dtype)
+    with pytest.raises(err, match=match):
+        svd.nbytes(2, dtype)
+
+
+@st.composite
+def column_arrays(draw):
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    shape = draw(st.sampled_from([(5, 3), (2, 9, 4), (1, 6)]))
+    seed = draw(st.integers(0, 2**31 - 1))
+    x = np.random.default_rng(seed).normal(size=shape).astype(dtype)
+    if draw(st.booleans()):
+        x[..., 0] = 0.25  # a constant column
+    return x
+
+
+@given(column_arrays(), st.sampled_from([1, 2, 4, 8, 12]))
+def test_quantize_columns_matches_numpy(x, bits):
+    out = images.quantize_columns(x, bits)
+    assert out.dtype == tf.as_dtype(x.dtype) and tuple(out.shape) == x.shape
+    lo = x.min(axis=-2, keepdims=True).astype(np.float64)
+    hi = x.max(axis=-2, keepdims=True).astype(np.float64)
+    scale = (hi - lo) / (2**bits - 1)
+    safe = np.where(scale > 0, scale, 1)
+    q = np.round((x - lo) / safe)
+    expected = np.where(scale > 0, lo + q * scale, x)
+    rtol = 1e-5 if x.dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out.numpy(), expected, atol=rtol * (np.abs(x).max() + 1))
+    err = np.abs(out.numpy() - x)
+    assert np.all(err <= scale / 2 * (1 + 1e-3) + rtol * (np.abs(x).max() + 1))
+    for j in range(x.shape[-1]):  # at most 2**bits values per column
+        for col in np.reshape(np.moveaxis(out.numpy(), -1, 0)[j], (-1, x.shape[-2])):
+            assert len(np.unique(col)) <= 2**bits
+
+
+@pytest.mark.parametrize("bits", [0, 17, 2.0, True, "8", None])
+def test_quantize_columns_bad_bits(bits):
+    with pytest.raises(ValueError, match="bits must be an integer between 1 and 16"):
+        images.quantize_columns(np.ones((3, 2)), bits)
+
+
+@pytest.mark.parametrize("x, err, match", [(np.ones(3), ValueError, "at least 2 dimension"),
+                                           (np.full((2, 2), np.inf), ValueError, "NaN or Inf"),
+                                           (np.ones((2, 2), complex), TypeError, "real")])
+def test_quantize_columns_bad_input(x, err, match):
+    with pytest.raises(err, match=match):
+        images.quantize_columns(x)
+
+
+def test_approx_from_stored_factor_dtypes():
+    img = np.random.default_rng(3).random((30, 40, 3)).astype(np.float32)
+    svd = ImageSVD(img)
+    r = 12
+    exact = svd.approx(r).numpy()
+    np.testing.assert_array_equal(svd.approx(r, "float32").numpy(), exact)
+    half = svd.approx(r, "float16").numpy()
+    assert half.dtype == np.float32
+    err16 = np.abs(half - exact).max()
+    assert 0 < err16 < 1e-2  # float16 keeps about 3 decimal digits of each factor
+    u8 = svd.approx(r, "uint8").numpy()
+    Uq = images.quantize_columns(svd.U[..., :r]).numpy()
+    Vq = images.quantize_columns(svd.V[..., :r]).numpy()
+    manual = np.clip(np.moveaxis((Uq * svd.s.numpy()[:, None, :r]) @ np.swapaxes(Vq, -1, -2),
+                                 0, -1), 0, 1)
+    np.testing.assert_allclose(u8, manual, atol=1e-5)
+    assert np.abs(u8 - exact).max() > err16  # 8 bits lose more than float16
+    assert float(images.psnr(img, u8)) > float(images.psnr(img, exact)) - 1.0
+    g = ImageSVD(img[..., 0].astype(np.float64))
+    assert g.approx(5, "float16").dtype == tf.float64
+    np.testing.assert_array_equal(g.approx(0, "uint8").numpy(), np.zeros((30, 40)))
 
 
 @pytest.mark.parametrize("energy", [0, -0.5, 1.01, float("nan"), True, "0.9"])
