@@ -8,9 +8,12 @@ rank-r approximation:
   themselves, for every rank r = 0..k (or the ranks asked for), batched.
 * :func:`column_selection_approx` keeps r columns of A and projects A onto their span: the r
   columns of largest norm, or the r columns that a QR factorisation with column pivoting
-  (Businger–Golub) picks first.
-* :func:`fit_factorization` fits ``X Yᵀ`` (X m×r, Y n×r) to A by gradient descent with
-  ``tf.GradientTape`` and a Keras optimizer.
+  (Businger–Golub) picks first. Both are rank-revealing: a chosen column that adds no new
+  direction (its R_ii is negligible) is dropped, so the result's rank is that of the columns.
+* :func:`fit_factorization` fits ``X Yᵀ`` (X m×r, Y n×r) to A with ``tf.GradientTape`` and a
+  Keras optimizer (Adam at a constant learning rate by default).
+
+Every function accepts r = 0, where the approximation is A_0 = 0 (as in :mod:`helpers.linalg`).
 
 The random projection ``Q Qᵀ A`` with ``Q = qr(A Ω)`` is :func:`helpers.randomized.randomized_svd`
 with ``oversample=0, power_iters=0``; it is not repeated here.
@@ -43,7 +46,7 @@ Fields:
 """
 
 FitResult = collections.namedtuple("FitResult", ["approx", "X", "Y", "losses"])
-FitResult.__doc__ = """A rank-r factorisation X Yᵀ fitted by gradient descent.
+FitResult.__doc__ = """A rank-r factorisation X Yᵀ fitted by an optimizer (Adam by default).
 
 Fields:
   approx: (..., m, n) the product ``X Yᵀ``, A's dtype.
@@ -132,25 +135,38 @@ def truncation_errors(A, ranks=None):
     )
 
 
+def _rank_tolerance(A):
+    """Relative size below which a column's remaining part counts as zero: max(m, n) · ε."""
+    return max(A.shape[-2], A.shape[-1]) * np.finfo(A.dtype.as_numpy_dtype).eps
+
+
 def column_selection_approx(A, r, pivoted=False):
-    """Rank-r approximation ``Q Qᵀ A`` from r columns of A (Q: an orthonormal basis of them), batched.
+    """Rank-≤r approximation ``Q Qᵀ A`` from r columns of A (Q: an orthonormal basis of them), batched.
 
     ``pivoted=False`` keeps the r columns of largest Euclidean norm. ``pivoted=True`` chooses them
     greedily as a QR factorisation with column pivoting does (Businger–Golub), stopped after r
     steps: take the column with the largest norm, remove its direction from every column, and
     repeat on what is left. Pivoting never picks a direction twice, so it is usually better.
-    Both are rank-r approximations of A and so, by Eckart–Young, never closer than the SVD's A_r.
+
+    Both are rank-revealing. The chosen columns are orthogonalised in the order chosen
+    (Gram–Schmidt, twice); a column whose remaining part — the diagonal entry R_jj of their QR
+    factorisation — is at most ``max(m, n) · ε · max_j ‖A e_j‖`` adds no new direction and is
+    dropped rather than normalised (normalising rounding noise would project A onto an arbitrary
+    direction). So three copies of one column give a rank-1 approximation, and the result's rank
+    is the number of independent chosen columns, at most r. Both are approximations of rank at
+    most r and so, by Eckart–Young, never closer than the SVD's A_r. ``r = 0`` gives A_0 = 0.
 
     Args:
       A: (..., m, n) real matrix or stack of matrices; float32 stays float32, float64 stays
         float64, integers become float64.
-      r: int, 1 <= r <= min(m, n).
+      r: int, 0 <= r <= min(m, n).
       pivoted: bool, greedy pivoted-QR selection instead of the r largest norms.
     Returns:
-      ``(approx, columns)``: approx (..., m, n) of A's dtype; columns (..., r) int tensor, the
-      indices of the chosen columns in the order chosen (ties go to the lower index).
+      ``(approx, columns)``: approx (..., m, n) of A's dtype; columns (..., r) int32 tensor, the
+      indices of the chosen columns in the order chosen (ties go to the lower index), dropped
+      ones included.
     Raises:
-      ValueError: r not an integer between 1 and min(m, n); A with fewer than 2 dimensions,
+      ValueError: r not an integer between 0 and min(m, n); A with fewer than 2 dimensions,
         an empty dimension, NaN or Inf.
       TypeError: pivoted not a bool; A complex, boolean or string.
 
@@ -160,43 +176,74 @@ def column_selection_approx(A, r, pivoted=False):
     (array([1, 2], dtype=int32), array([[0., 0., 0.],
            [0., 3., 0.],
            [0., 0., 2.]]))
+    >>> B, cols = column_selection_approx([[1., 1., 0.], [1., 1., 0.]], 2)  # two equal columns
+    >>> int(tf.linalg.matrix_rank(B))
+    1
     """
     if not isinstance(pivoted, bool | np.bool_):
         raise TypeError(f"pivoted must be True or False; got {pivoted!r}")
     A = as_float_tensor(A, "A", min_ndim=2)
     k = min(A.shape[-2], A.shape[-1])
-    r = _check_int(r, "r", 1, k, "min(m, n)")
+    r = _check_int(r, "r", 0, k, "min(m, n)")
     nb = _batch_rank(A)
+    col_norms = tf.norm(A, axis=-2)  # (..., n)
+    # the threshold for a negligible R_jj, per matrix of the batch: (..., 1, 1)
+    cutoff = _rank_tolerance(A) * tf.reduce_max(col_norms, axis=-1)[..., tf.newaxis, tf.newaxis]
+
+    def unit_or_zero(c):
+        """c / ‖c‖ if ‖c‖ (that is, R_jj) is above the cutoff, else 0: the column is dropped."""
+        norm = tf.norm(c, axis=-2, keepdims=True)
+        return tf.where(norm > cutoff, c / tf.where(norm > 0, norm, tf.ones_like(norm)),
+                        tf.zeros_like(c))
+
     if not pivoted:
-        norms = tf.reduce_sum(tf.square(A), axis=-2)  # (..., n)
-        columns = tf.math.top_k(norms, k=r, sorted=True).indices  # (..., r)
-        Q, _ = tf.linalg.qr(tf.gather(A, columns, axis=-1, batch_dims=nb))  # (..., m, r)
+        columns = tf.math.top_k(tf.square(col_norms), k=r, sorted=True).indices  # (..., r)
+        C = tf.gather(A, columns, axis=-1, batch_dims=nb)  # (..., m, r)
+        qs = []
+        for j in range(r):
+            c = C[..., j:j + 1]
+            for _ in range(2):  # classical Gram–Schmidt, repeated: orthogonal to rounding level
+                for q in qs:
+                    c = c - q * tf.reduce_sum(q * c, axis=-2, keepdims=True)
+            qs.append(unit_or_zero(c))
+        if not qs:
+            return tf.zeros_like(A), columns
+        Q = tf.concat(qs, axis=-1)  # (..., m, r), a zero column for each dropped one
         return tf.matmul(Q, tf.matmul(Q, A, adjoint_a=True)), columns
     R = A  # the part of every column not yet explained by the chosen ones
     chosen = []
     for _ in range(r):
         p = tf.argmax(tf.reduce_sum(tf.square(R), axis=-2), axis=-1, output_type=tf.int32)
-        c = tf.gather(R, p[..., tf.newaxis], axis=-1, batch_dims=nb)  # (..., m, 1)
-        q = tf.math.divide_no_nan(c, tf.norm(c, axis=-2, keepdims=True))
-        R = R - tf.matmul(q, tf.matmul(q, R, adjoint_a=True))
+        q = unit_or_zero(tf.gather(R, p[..., tf.newaxis], axis=-1, batch_dims=nb))  # (..., m, 1)
+        for _ in range(2):  # remove q's direction, twice, so that R stays orthogonal to it
+            R = R - tf.matmul(q, tf.matmul(q, R, adjoint_a=True))
         chosen.append(p)
-    return A - R, tf.stack(chosen, axis=-1)
+    columns = tf.stack(chosen, axis=-1) if chosen else tf.zeros([*A.shape[:-2], 0], tf.int32)
+    return A - R, columns
 
 
 def fit_factorization(A, r, steps=300, learning_rate=0.05, seed=0, optimizer=None):
-    """Fit a rank-r product ``X Yᵀ`` to A by gradient descent on ``‖A − X Yᵀ‖_F² / ‖A‖_F²``, batched.
+    """Fit a rank-r product ``X Yᵀ`` to A with an optimizer (Adam) on ``‖A − X Yᵀ‖_F² / ‖A‖_F²``, batched.
 
     The loop is plain TensorFlow: the loss is recorded on a ``tf.GradientTape``, its gradients
-    with respect to X and Y go to a Keras optimizer (Adam by default). A is divided by its
-    root-mean-square entry during the fit, so one learning rate suits matrices of any scale.
-    X and Y start as small Gaussian matrices drawn with ``tf.random.stateless_normal`` from
-    ``seed``, so the same call gives the same result on every run. By Eckart–Young the loss can
-    approach, but never go below, ``tail_energy(s, r) / ‖A‖_F²``.
+    with respect to X and Y go to a Keras optimizer — by default Adam at the constant
+    ``learning_rate``, not plain gradient descent. A is divided by its root-mean-square entry
+    during the fit, so one learning rate suits matrices of any scale. X and Y start as small
+    Gaussian matrices drawn with ``tf.random.stateless_normal`` from ``seed``, so the same call
+    gives the same result on every run. By Eckart–Young the loss can approach, but never go below,
+    ``tail_energy(s, r) / ‖A‖_F²``.
+
+    Nothing guarantees that it gets there. The landscape of this loss has no spurious local
+    minima (every local minimum is global, the other critical points are saddles), which makes
+    plain gradient descent with small enough steps converge to the bound from almost every start;
+    that theory says nothing about Adam at a constant learning rate, whose steps do not shrink.
+    How close a given run gets is a measurement (notebook 04), not a theorem. ``r = 0`` gives
+    A_0 = 0 with no optimizer step: X (..., m, 0), Y (..., n, 0) and every loss equal to 1.
 
     Args:
       A: (..., m, n) real matrix or stack of matrices, not all zero; float32 stays float32,
         float64 stays float64, integers become float64.
-      r: int, 1 <= r <= min(m, n).
+      r: int, 0 <= r <= min(m, n).
       steps: int >= 1, the number of optimizer steps.
       learning_rate: real > 0, for the default Adam optimizer (ignored if ``optimizer`` is given).
       seed: int, 0 <= seed < 2**63, for the starting X and Y.
@@ -205,7 +252,7 @@ def fit_factorization(A, r, steps=300, learning_rate=0.05, seed=0, optimizer=Non
       :class:`FitResult` ``(approx, X, Y, losses)``: approx (..., m, n), X (..., m, r) and
       Y (..., n, r) in A's dtype and scale; losses (steps + 1, ...) NumPy float64.
     Raises:
-      ValueError: r not an integer between 1 and min(m, n); steps not an integer >= 1;
+      ValueError: r not an integer between 0 and min(m, n); steps not an integer >= 1;
         learning_rate not a positive finite number; seed out of range; a zero matrix; A with
         fewer than 2 dimensions, an empty dimension, NaN or Inf.
       TypeError: optimizer not a Keras optimizer; A complex, boolean or string.
@@ -216,7 +263,7 @@ def fit_factorization(A, r, steps=300, learning_rate=0.05, seed=0, optimizer=Non
     """
     A = as_float_tensor(A, "A", min_ndim=2)
     m, n = A.shape[-2], A.shape[-1]
-    r = _check_int(r, "r", 1, min(m, n), "min(m, n)")
+    r = _check_int(r, "r", 0, min(m, n), "min(m, n)")
     steps = _check_int(steps, "steps", 1, 10**9)
     ok = isinstance(learning_rate, numbers.Real) and not isinstance(learning_rate, bool | np.bool_)
     if not ok or not np.isfinite(float(learning_rate)) or float(learning_rate) <= 0:
@@ -231,9 +278,13 @@ def fit_factorization(A, r, steps=300, learning_rate=0.05, seed=0, optimizer=Non
     norm2 = tf.reduce_sum(tf.square(A), axis=[-2, -1], keepdims=True)  # (..., 1, 1)
     if bool(tf.reduce_any(norm2 == 0)):
         raise ValueError("A must not be the zero matrix (its relative error is undefined)")
+    batch = list(A.shape[:-2])
+    if r == 0:  # A_0 = 0: nothing to fit, the relative error is 1 throughout
+        losses = np.ones([steps + 1] + batch)
+        return FitResult(tf.zeros_like(A), tf.zeros(batch + [m, 0], A.dtype),
+                         tf.zeros(batch + [n, 0], A.dtype), losses)
     scale = tf.sqrt(norm2 / (m * n))
     target = A / scale  # entries of size about 1
-    batch = list(A.shape[:-2])
     init = 0.1 * float(r) ** -0.25  # X Yᵀ starts with entries of size about 0.01
     X = tf.Variable(init * tf.random.stateless_normal(batch + [m, r], [seed, 1], dtype=A.dtype),
                     name="X")

@@ -61,6 +61,16 @@ def test_truncation_errors_example_and_selected_ranks():
     np.testing.assert_allclose(err2.frobenius_sq.numpy(), [5.0], atol=1e-12)
 
 
+def test_truncation_errors_rank_zero_is_the_zero_approximation():
+    # A_0 = 0: the error at r = 0 is A itself, ‖A‖_F² and σ₁ = ‖A‖₂, for every matrix of a batch
+    A = np.random.default_rng(9).standard_normal((3, 5, 4))
+    err = approximation.truncation_errors(A, ranks=[0])
+    np.testing.assert_allclose(err.frobenius_sq.numpy()[:, 0], np.sum(A**2, axis=(-2, -1)),
+                               rtol=1e-12)
+    np.testing.assert_allclose(err.spectral.numpy()[:, 0], np.linalg.norm(A, 2, axis=(-2, -1)),
+                               rtol=1e-12)
+
+
 def test_truncation_errors_blocks_give_the_same_answer(monkeypatch):
     A = np.random.default_rng(1).standard_normal((2, 6, 5))
     whole = approximation.truncation_errors(A)
@@ -152,6 +162,65 @@ def test_pivoting_avoids_duplicated_columns():
     assert e_piv < e_norms
 
 
+def numpy_projection(A, cols):
+    """Q Qᵀ A in float64 with Q an orthonormal basis of span(A[:, cols]), and its dimension.
+
+    The numerical rank of A[:, cols] counts singular values above √ε(A's dtype) · σ₁: rounding
+    noise of A's dtype (about ε σ₁) lies far below, a genuine direction far above."""
+    eps = np.finfo(A.dtype).eps
+    A = np.asarray(A, np.float64)
+    C = A[:, cols]
+    if C.shape[1] == 0:
+        return np.zeros_like(A), 0
+    Uc, sc, _ = np.linalg.svd(C, full_matrices=False)
+    rank = int(np.sum(sc > np.sqrt(eps) * sc[0]))
+    Q = Uc[:, :rank]
+    return Q @ (Q.T @ A), rank
+
+
+def test_largest_norms_with_three_identical_columns_is_rank_one():
+    rng = np.random.default_rng(7)
+    base = 3 * rng.standard_normal((50, 1))
+    A = np.hstack([base, base, base, rng.standard_normal((50, 20))])  # notebook 04, Exercise 3
+    for dtype in (np.float64, np.float32):
+        B, cols = approximation.column_selection_approx(A.astype(dtype), 3)
+        assert cols.numpy().tolist() == [0, 1, 2]
+        s = np.linalg.svd(B.numpy().astype(np.float64), compute_uv=False)
+        assert s[1] <= 1e-5 * s[0]  # rank 1: the three copies are one direction
+        expected = base @ (base.T @ A) / float(np.sum(base**2))  # the projection onto that direction
+        np.testing.assert_allclose(B.numpy(), expected, atol=TOL[dtype] * 30)
+
+
+@given(st.integers(0, 2**31 - 1), st.booleans(), st.sampled_from([np.float32, np.float64]))
+def test_column_selection_projects_onto_the_span_of_its_columns(seed, pivoted, dtype):
+    # columns drawn with repeats from a few random ones (so many are exact duplicates), scaled
+    rng = np.random.default_rng(seed)
+    m, n, distinct = rng.integers(2, 9), rng.integers(2, 9), rng.integers(1, 4)
+    pool = rng.standard_normal((m, distinct))
+    A = (pool[:, rng.integers(0, distinct, n)] * rng.uniform(0.5, 3.0, n)).astype(dtype)
+    r = int(rng.integers(1, min(m, n) + 1))
+    B, cols = approximation.column_selection_approx(A, r, pivoted=pivoted)
+    expected, rank = numpy_projection(A, cols.numpy())
+    tol = TOL[dtype] * 10 * float(np.abs(A).max())
+    np.testing.assert_allclose(B.numpy(), expected, atol=tol)  # Q Qᵀ A onto span of the columns
+    s = np.linalg.svd(B.numpy().astype(np.float64), compute_uv=False)
+    assert int(np.sum(s > tol)) == rank <= min(r, distinct)  # rank-revealing
+
+
+def test_column_selection_rank_zero_is_the_zero_matrix():
+    A = np.random.default_rng(8).standard_normal((2, 4, 5))
+    for pivoted in (False, True):
+        B, cols = approximation.column_selection_approx(A, 0, pivoted=pivoted)
+        assert cols.shape == (2, 0) and cols.dtype == tf.int32
+        np.testing.assert_array_equal(B.numpy(), np.zeros_like(A))
+
+
+def test_column_selection_of_a_zero_matrix_is_zero():
+    for pivoted in (False, True):
+        B, _ = approximation.column_selection_approx(np.zeros((3, 4)), 2, pivoted=pivoted)
+        np.testing.assert_array_equal(B.numpy(), np.zeros((3, 4)))
+
+
 def test_column_selection_batched_equals_one_by_one():
     A = np.random.default_rng(4).standard_normal((3, 5, 6)).astype(np.float32)
     for pivoted in (False, True):
@@ -162,9 +231,9 @@ def test_column_selection_batched_equals_one_by_one():
             assert cols.numpy()[i].tolist() == ci.numpy().tolist()
 
 
-@pytest.mark.parametrize("r", [0, 4, -1, 1.0, True, None])
+@pytest.mark.parametrize("r", [4, -1, 1.0, True, None])
 def test_column_selection_rejects_rank(r):
-    with pytest.raises(ValueError, match=r"r must be an integer between 1 and 3"):
+    with pytest.raises(ValueError, match=r"r must be an integer between 0 and 3"):
         approximation.column_selection_approx(np.ones((3, 5)), r)
 
 
@@ -205,6 +274,15 @@ def test_fit_never_beats_the_svd(A, data):
     assert np.all(fit.losses >= best - 10 * TOL[A.dtype.type])
 
 
+def test_fit_rank_zero_is_the_zero_matrix():
+    A = np.random.default_rng(10).standard_normal((2, 4, 3)).astype(np.float32)
+    fit = approximation.fit_factorization(A, 0, steps=7)
+    assert fit.X.shape == (2, 4, 0) and fit.Y.shape == (2, 3, 0)
+    assert fit.approx.dtype == tf.float32
+    np.testing.assert_array_equal(fit.approx.numpy(), np.zeros_like(A))
+    np.testing.assert_array_equal(fit.losses, np.ones((8, 2)))
+
+
 def test_fit_is_deterministic_scale_free_and_accepts_an_optimizer():
     A = np.random.default_rng(6).standard_normal((7, 5))
     f1 = approximation.fit_factorization(A, 2, steps=30, seed=3)
@@ -219,8 +297,8 @@ def test_fit_is_deterministic_scale_free_and_accepts_an_optimizer():
 @pytest.mark.parametrize(
     "kwargs, exc, words",
     [
-        (dict(r=0), ValueError, r"r must be an integer between 1 and 3"),
-        (dict(r=4), ValueError, r"r must be an integer between 1 and 3"),
+        (dict(r=-1), ValueError, r"r must be an integer between 0 and 3"),
+        (dict(r=4), ValueError, r"r must be an integer between 0 and 3"),
         (dict(r=True), ValueError, r"r must be an integer"),
         (dict(r=1, steps=0), ValueError, r"steps must be an integer between 1"),
         (dict(r=1, steps=2.5), ValueError, r"steps must be an integer"),
