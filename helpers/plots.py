@@ -137,8 +137,10 @@ def plot_circle_to_ellipse(A, n_points=200):
         ax.set_aspect("equal")
         ax.axhline(0, color="0.85", lw=0.8)
         ax.axvline(0, color="0.85", lw=0.8)
-        ax.set_xlabel("$x_1$")
-        ax.set_ylabel("$x_2$")
         ax.legend(loc="lower right", fontsize=8)
+    ax1.set_xlabel("$x_1$")
+    ax1.set_ylabel("$x_2$")
+    ax2.set_xlabel("$(Ax)_1$")  # the right panel shows the image A x, not x
+    ax2.set_ylabel("$(Ax)_2$")
     fig.tight_layout()
     return fig

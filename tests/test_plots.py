@@ -59,5 +59,8 @@ def test_plot_circle_to_ellipse():
     s = np.linalg.svd([[2.0, 1.0], [0.0, 1.0]], compute_uv=False)
     assert radii.max() == pytest.approx(s[0], rel=1e-3)
     assert radii.min() == pytest.approx(s[1], rel=1e-3)
+    # the left panel shows x, the right one its image A x
+    assert (fig.axes[0].get_xlabel(), fig.axes[1].get_xlabel()) == ("$x_1$", "$(Ax)_1$")
+    assert fig.axes[1].get_ylabel() == "$(Ax)_2$"
     with pytest.raises(ValueError, match="2×2"):
         plots.plot_circle_to_ellipse(np.eye(3))
