@@ -29,6 +29,7 @@ $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
 		-r requirements.txt
+	$(BIN)/python scripts/sync_env.py
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
 		--no-build-isolation -e .
 	touch $(STAMP)
@@ -42,7 +43,7 @@ test-portable: $(STAMP)
 	$(BIN)/python scripts/check_portable.py
 
 book: $(STAMP)
-	$(BIN)/python scripts/build_book.py
+	$(BIN)/python scripts/book.py
 
 notebooks: $(STAMP)
 	$(BIN)/python scripts/run_notebooks.py --in-place $(NB)

@@ -7,7 +7,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("PYTHONHASHSEED", "0")
 
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 from hypothesis import HealthCheck, settings  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
+import nbval_figures  # noqa: E402
+
+# nbval compares text only; compare the stored figures too (tests/nbval_figures.py).
+nbval_figures.install()
 
 settings.register_profile(
     "project",

@@ -14,41 +14,15 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCK = ROOT / "requirements.txt"
+sys.path.insert(0, str(ROOT / "scripts"))
+from sync_env import LOCK, NOT_LOCKED, PROJECT, locked_here, parse_lock  # noqa: E402
+
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
-PROJECT = canonicalize_name(PYPROJECT["project"]["name"])
-# What a venv carries besides the lock: the installer itself and the project (installed --no-deps).
-NOT_LOCKED = {"pip", PROJECT}
-
-
-def parse_lock(text):
-    """{name: [(version, marker or None)]} from a hashed requirements file."""
-    pins = {}
-    for line in text.splitlines():
-        if not line or line[0] in " #-":
-            continue
-        spec = line.rstrip(" \\")
-        req, _, marker = spec.partition(" ; ")
-        name, version = req.split("==")
-        pins.setdefault(canonicalize_name(name), []).append(
-            (Version(version), Marker(marker) if marker else None))
-    return pins
-
-
-def locked_here(pins):
-    """The {name: version} that the lock installs on this interpreter and platform."""
-    here = {}
-    for name, options in pins.items():
-        for version, marker in options:
-            if marker is None or marker.evaluate():
-                here[name] = version
-    return here
 
 
 def declared_requirements():

@@ -1,0 +1,129 @@
+"""The suite compares figures (tests/nbval_figures.py): a changed figure fails, an unchanged passes."""
+
+import base64
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import nbval_figures
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import run_notebooks  # noqa: E402
+
+
+def _png(exponent=2.0, color="C0", panels=1):
+    fig = Figure(figsize=(4 * panels, 3))  # no pyplot: no global state in the test process
+    axes = fig.subplots(1, panels, squeeze=False)
+    x = np.linspace(0, 1, 50)
+    for ax in axes[0]:
+        ax.plot(x, x**exponent, color=color)
+        ax.set_title("a curve")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=72)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def test_the_same_figure_matches(tmp_path, monkeypatch):
+    monkeypatch.setattr(nbval_figures, "DIFF_DIR", tmp_path)
+    assert nbval_figures.figure_difference([_png()], [_png()]) is None
+
+
+@pytest.mark.parametrize(("new", "expected"), [
+    ({"exponent": 2.3}, "pixels differ"),       # a changed curve
+    ({"color": "C3"}, "pixels differ"),         # a changed colour
+    ({"panels": 2}, "px"),                      # another panel: another size
+])
+def test_a_changed_figure_is_reported_and_saved(tmp_path, monkeypatch, new, expected):
+    monkeypatch.setattr(nbval_figures, "DIFF_DIR", tmp_path)
+    problem = nbval_figures.figure_difference([_png()], [_png(**new)], label="nb_cell3")
+    assert problem is not None and expected in problem
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nb_cell3_fig1_new.png",
+                                                          "nb_cell3_fig1_stored.png"]
+
+
+def test_a_missing_figure_is_reported(tmp_path, monkeypatch):
+    monkeypatch.setattr(nbval_figures, "DIFF_DIR", tmp_path)
+    assert "stores 1 figure(s) but drew 0" in nbval_figures.figure_difference([_png()], [])
+
+
+def test_rms_is_zero_for_equal_and_grows_with_the_difference():
+    a = np.zeros((4, 4, 3), np.uint8)
+    b = a.copy()
+    assert nbval_figures.rms_difference(a, b) == 0.0
+    b[0, 0] = 255
+    assert nbval_figures.rms_difference(a, b) == pytest.approx(255 / 4)
+
+
+CODE = """import matplotlib.pyplot as plt
+import numpy as np
+x = np.linspace(0, 1, 50)
+fig, ax = plt.subplots(figsize=(4, 3))
+ax.plot(x, x ** {exponent})
+ax.set_title("a curve")
+plt.show()"""
+
+
+@pytest.fixture(scope="module")
+def executed():
+    """A one-figure notebook inside the project (so that conftest.py applies), executed."""
+    folder = ROOT / "build" / "figure-test"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "figure_check.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(CODE.format(exponent=2))]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, path)
+    run_notebooks.execute(path, path)
+    yield path
+    path.unlink(missing_ok=True)
+
+
+def _nbval(path):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           str(path)], cwd=ROOT, capture_output=True, text=True, env=env,
+                          timeout=300)
+
+
+def _nbval_of_variant(nb, executed, name):
+    """nbval on ``nb`` written beside the executed notebook as ``name``."""
+    variant = executed.with_name(name)
+    nbformat.write(nb, variant)
+    try:
+        return _nbval(variant)
+    finally:
+        variant.unlink()
+
+
+def test_nbval_passes_an_unchanged_figure(executed):
+    proc = _nbval(executed)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+def test_nbval_fails_when_a_stored_figure_is_edited(executed, tmp_path):
+    nb = nbformat.read(executed, as_version=4)
+    outputs = nb.cells[0].outputs
+    png_output = next(o for o in outputs if "image/png" in o.get("data", {}))
+    pixels = np.array(nbval_figures.decode(png_output["data"]["image/png"]))
+    pixels[40:80, 60:120] = 0  # a black box on the stored figure
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, format="PNG")
+    png_output["data"]["image/png"] = base64.b64encode(buf.getvalue()).decode()
+    proc = _nbval_of_variant(nb, executed, "figure_edited.ipynb")
+    assert proc.returncode == 1 and "Figures differ" in proc.stdout, proc.stdout[-3000:]
+
+
+def test_nbval_fails_when_one_line_of_plotting_code_changes(executed):
+    nb = nbformat.read(executed, as_version=4)
+    nb.cells[0].source = CODE.format(exponent=2.2)  # the stored figure is the old one
+    proc = _nbval_of_variant(nb, executed, "figure_changed.ipynb")
+    assert proc.returncode == 1 and "Figures differ" in proc.stdout, proc.stdout[-3000:]
