@@ -11,30 +11,67 @@ is (J. Townsend, "Differentiating the Singular Value Decomposition", 2016)::
 
 The last two terms exist only for non-square A (the first for tall, the second for wide).
 
+How the core is evaluated: one division per pair, split in two
+---------------------------------------------------------------
+With X = UᵀŪ − ŪᵀU and Y = VᵀV̄ − V̄ᵀV (both skew-symmetric), the pair (i, j), i ≠ j, of the
+k×k core contributes ``F_ij (X_ij σ_j + σ_i Y_ij)``. Since
+
+    X_ij σ_j + σ_i Y_ij = ½(X_ij + Y_ij)(σ_j + σ_i) + ½(X_ij − Y_ij)(σ_j − σ_i)
+
+(expand the right-hand side: the X σ_i and Y σ_j terms cancel) and F_ij = 1/((σ_j − σ_i)(σ_j + σ_i)),
+
+    F_ij (X_ij σ_j + σ_i Y_ij) = ½(X_ij + Y_ij)/(σ_j − σ_i) + ½(X_ij − Y_ij)/(σ_j + σ_i).
+
+The first term is symmetric in (i, j) (a skew numerator over a skew denominator), the second
+skew-symmetric. Only the first divides by the gap; the second is finite whenever σ_i + σ_j > 0,
+even at a repeated σ. Dividing by each factor separately also avoids the product
+``(σ_j − σ_i)(σ_j + σ_i)``, which underflows to 0 in float32 for singular values below ~1e-19.
+
+Example: for L = ⟨G, U S Vᵀ⟩ = ⟨G, A⟩ (true gradient G), Ū = G V S and V̄ = Gᵀ U S, so with
+P = UᵀGV one finds X + Y = (P + Pᵀ)∘(σ_j − σ_i) and X − Y = (P − Pᵀ)∘(σ_j + σ_i): the two terms
+are ½(P_ij + P_ji) and ½(P_ij − P_ji), which add up to P_ij, and Ā = U P Vᵀ (+ the non-square
+terms) = G. At an exact tie σ_i = σ_j the first term is 0/0: the formula sees only X + Y = 0 and
+cannot tell this loss (limit ½(P_ij + P_ji)) from a loss of u_i alone (limit ∞).
+
 What :func:`svd_grad` does where the formula divides by zero
 ---------------------------------------------------------------
-Both guards use one tolerance per matrix, ``tol = max(m, n) · eps · σ_max`` (eps of the dtype:
+All guards use one tolerance per matrix, ``tol = max(m, n) · eps · σ_max`` (eps of the dtype:
 2.2e-16 for float64, 1.2e-7 for float32), the threshold ``numpy.linalg.matrix_rank`` uses: below
 it, a difference of singular values cannot be told apart from rounding error.
 
-* Repeated or nearly repeated singular values, ``|σ_i − σ_j| <= tol``: F_ij is set to 0, i.e. the
-  pair is treated as exactly repeated. This is the exact gradient of every loss that is invariant
-  under rotations inside the repeated block (a loss of s, of ``U diag(s) Vᵀ``, of the projector
-  onto the whole block). For a loss that depends on one vector of the block (``u_i u_iᵀ`` alone)
-  there is no gradient at a repeated σ, and the result is the one of the block-invariant part.
-  Above the tolerance F_ij = 1/(σ_j² − σ_i²) exactly, however large: the gradient of a
+* Repeated or nearly repeated singular values, ``|σ_i − σ_j| <= tol``: the symmetric term
+  ½(X_ij + Y_ij)/(σ_j − σ_i) is set to 0; the skew-symmetric term ½(X_ij − Y_ij)/(σ_j + σ_i) is
+  kept (it is set to 0 only where σ_i + σ_j <= tol, i.e. both σ are zero to rounding). What is
+  lost is therefore the symmetric off-diagonal part of the core inside each block of tied σ:
+
+  - losses of s alone, and losses invariant under rotations inside the block (the projector
+    onto the whole block) get their exact gradient;
+  - a loss of ``U diag(s) Vᵀ`` with gradient G gets ``G − Σ_{tied i≠j} ½(P_ij + P_ji) u_i v_jᵀ``
+    (P = UᵀGV): exact along every direction dA whose Uᵀ dA V has no symmetric off-diagonal part
+    inside a block; for A = I₂ and L = A₁₂ the result is ½(E₁₂ − E₂₁), not E₁₂. Which part that
+    is depends on the basis the SVD routine picked inside the block: at a tie the SVD is not
+    differentiable, even where the loss is;
+  - a loss of one vector of the block (``u_i u_iᵀ`` alone) has no gradient at a repeated σ.
+
+  Above the tolerance both terms are computed exactly, however large: the gradient of a
   single-vector loss near a repeated σ is genuinely of size 1/gap, and that is what is returned.
-  Because the tolerance is relative to σ_max, the guard does not depend on the scale of A:
-  the gradient at cA is the gradient at A scaled as the chain rule says, for every c > 0.
+  The cut-off is hard, so the result jumps where the gap crosses tol (TensorFlow's damping,
+  below, is continuous). Because the tolerance is relative to σ_max, the guard does not depend
+  on the scale of A: the gradient at cA is the gradient at A scaled as the chain rule says,
+  for every c > 0.
 * Zero singular values in the non-square terms, ``σ_i <= tol``: S⁻¹ is replaced by the
   pseudo-inverse S⁺ (entries with σ_i <= tol become 0), so the result stays finite. At such a
   point the upstream gradients no longer determine Ā, whatever the formula: for a tall A, u_i is
   then any unit vector orthogonal to the other columns, and a loss of ``U diag(s) Vᵀ`` (that is,
   of A itself, with true gradient G) has ``Ū = G V S``, whose column i is ``G v_i σ_i = 0``: the
-  component ``(I − UUᵀ) G v_i v_iᵀ`` of G is lost before any formula sees it. :func:`svd_grad` returns G without that
-  component (exact for losses of s alone, and along every direction dA with
-  ``(I − UUᵀ) dA v_i = 0``); the same holds with U and V swapped for a wide A. TensorFlow's
+  component ``(I − UUᵀ) G v_i v_iᵀ`` of G is lost before any formula sees it. :func:`svd_grad`
+  returns G without that component (exact for losses of s alone, and along every direction dA
+  with ``(I − UUᵀ) dA v_i = 0``); the same holds with U and V swapped for a wide A. TensorFlow's
   gradient loses the same component.
+
+Real matrices only: for complex A, Uᴴ dU is skew-Hermitian, with an imaginary diagonal, each pair
+(u_i, v_i) is free up to a common phase e^{iφ} (a U(1) gauge, not only a sign), and the formula
+gains an imaginary-diagonal term. The helpers raise TypeError for complex input.
 
 TensorFlow's own gradient (``_SvdGrad`` in ``tensorflow/python/ops/linalg_grad.py``) instead
 replaces both reciprocals 1/x by the "Lorentz broadening" ``x / (x² + 1e-20)``: finite
@@ -73,22 +110,34 @@ def _svd_grad(s, U, V, grad_s, grad_U, grad_V):
     big = s > tol
     s_pinv = tf.where(big, one / tf.where(big, s, one), zero)  # (..., k)
 
-    # F_ij = 1 / (σ_j² − σ_i²), 0 where |σ_i − σ_j| <= tol (this includes the diagonal).
+    # F_ij (X_ij σ_j + σ_i Y_ij) = ½(X_ij + Y_ij)/(σ_j − σ_i) + ½(X_ij − Y_ij)/(σ_j + σ_i)
+    # (module docstring): the symmetric term is 0 where |σ_i − σ_j| <= tol (this includes the
+    # diagonal, where X_ii = Y_ii = 0), the skew-symmetric one only where σ_i + σ_j <= tol.
+    # Two separate divisions: the product (σ_j − σ_i)(σ_j + σ_i) could underflow in float32.
     s_i = s[..., :, tf.newaxis]
     s_j = s[..., tf.newaxis, :]
+    tol_ij = tol[..., tf.newaxis]
     gap = s_j - s_i
-    repeated = tf.abs(gap) <= tol[..., tf.newaxis]
-    F = tf.where(repeated, zero, one / tf.where(repeated, one, gap * (s_j + s_i)))
+    total = s_j + s_i
+    tied = tf.abs(gap) <= tol_ij
+    both_zero = total <= tol_ij
+    inv_gap = tf.where(tied, zero, one / tf.where(tied, one, gap))  # (..., k, k)
+    inv_total = tf.where(both_zero, zero, one / tf.where(both_zero, one, total))
 
-    inner = tf.zeros_like(F)  # the k×k core U (...) Vᵀ
-    if grad_s is not None:
-        inner = inner + tf.linalg.diag(grad_s)
+    XY = tf.zeros_like(inv_gap)  # X + Y and X − Y, built from the factors that are present
+    X_minus_Y = tf.zeros_like(inv_gap)
     if grad_U is not None:
         J_U = tf.matmul(U, grad_U, adjoint_a=True)  # UᵀŪ, (..., k, k)
-        inner = inner + (F * (J_U - tf.linalg.matrix_transpose(J_U))) * s_j  # (...) S
+        X = J_U - tf.linalg.matrix_transpose(J_U)
+        XY, X_minus_Y = XY + X, X_minus_Y + X
     if grad_V is not None:
         J_V = tf.matmul(V, grad_V, adjoint_a=True)  # VᵀV̄
-        inner = inner + s_i * (F * (J_V - tf.linalg.matrix_transpose(J_V)))  # S (...)
+        Y = J_V - tf.linalg.matrix_transpose(J_V)
+        XY, X_minus_Y = XY + Y, X_minus_Y - Y
+
+    inner = 0.5 * (XY * inv_gap + X_minus_Y * inv_total)  # the k×k core U (...) Vᵀ
+    if grad_s is not None:
+        inner = inner + tf.linalg.diag(grad_s)
 
     if grad_U is not None and m > k:
         # U inner Vᵀ + (Ū − U J_U) S⁺ Vᵀ  =  [U (inner − J_U S⁺) + Ū S⁺] Vᵀ
@@ -240,13 +289,16 @@ def numerical_gradient(loss, A, h=None):
     """Central finite-difference gradient ``(L(A + h E_ij) − L(A − h E_ij)) / 2h``, entry by entry.
 
     Meant for small matrices (2 calls of ``loss`` per entry) in float64, as the reference that
-    analytic gradients are checked against; its error is about h² + eps/h (≈ 1e-10 in float64).
+    analytic gradients are checked against. The default step scales with the data, so that the
+    result does not depend on the units of A: with a = max|A|, its relative error is about
+    (h/a)² + eps·a/h, smallest near h = eps^(1/3)·a (≈ 1e-10 in float64, relative).
 
     Args:
       loss: callable taking a tensor shaped like A and returning a scalar.
       A: (...) real array or tensor with at least one entry; float32 stays float32 (but float64
         is what finite differences need), integers become float64.
-      h: step, a positive real; default ``eps^(1/3) · max(1, max|A|)``.
+      h: step, a positive real; default ``eps^(1/3) · max|A|`` (eps of A's dtype), or
+        ``eps^(1/3)`` if A is all zeros.
     Returns:
       Tensor shaped like A, of A's dtype.
     Raises:
@@ -261,7 +313,8 @@ def numerical_gradient(loss, A, h=None):
     A = as_float_tensor(A, "A", min_ndim=0)
     a = A.numpy()
     if h is None:
-        h = float(np.finfo(a.dtype).eps) ** (1 / 3) * max(1.0, float(np.abs(a).max(initial=0)))
+        scale = float(np.abs(a).max(initial=0))  # the size of A's entries; 1 for A = 0
+        h = float(np.finfo(a.dtype).eps) ** (1 / 3) * (scale if scale > 0 else 1.0)
     else:
         h = _check_real(h, "h")
         if h <= 0:
