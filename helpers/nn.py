@@ -2,7 +2,9 @@
 
 Keras stores a Dense kernel ``W`` as an ``(m, n) = (inputs, units)`` matrix and computes
 ``y = activation(x W + b)`` on row vectors ``x``. Its SVD ``W = U diag(s) Vᵀ`` says that the layer
-rotates (``Uᵀ``), stretches (``s``) and rotates again (``V``).
+maps ``x`` to its coordinates along the orthonormal input directions (``x U``), stretches them
+(``s``) and embeds the result along the orthonormal output directions (``Vᵀ``); U and V are square,
+and so rotations or reflections, only when ``m = n``.
 
 * :func:`layer_spectra` summarises the spectrum of every Dense and Conv kernel of a model, one
   :class:`LayerSpectrum` record per layer; :func:`format_spectra` prints them as a table.
@@ -41,13 +43,23 @@ class LowRankDense(keras.layers.Layer):
     ``y = activation(x A B + b)`` with ``A`` of shape ``(m, r)`` (``kernel_a``), ``B`` of shape
     ``(r, n)`` (``kernel_b``) and ``b`` of shape ``(n,)``: ``r (m + n)`` weights plus ``n`` biases
     instead of ``m n + n``. Like Dense, it acts on the last axis of inputs ``(..., m)``.
-    Usually made by :func:`factorize_dense` from a trained Dense layer; built from scratch it is
-    initialised like a Dense layer (``kernel_initializer`` for both factors).
+    Usually made by :func:`factorize_dense` from a trained Dense layer.
+
+    Built from scratch, the *product* ``A B`` starts with the variance a Dense kernel of the same
+    shape would get. With independent zero-mean entries, ``Var((A B)_ij) = r · Var(A) · Var(B)``,
+    so drawing both factors with ``kernel_initializer`` itself would give the product ``r`` times
+    the product of two small variances (for Glorot on a 64×128 kernel at rank 8: 0.0033 instead of
+    2/(64 + 128) = 0.0104). When ``kernel_initializer`` is a ``keras.initializers.VarianceScaling``
+    (the Glorot, He and LeCun initialisers, uniform or normal, all are), its variance for an ``(m, n)`` kernel,
+    ``v = scale / fan``, is split evenly: each factor is drawn from the same distribution with
+    variance ``√(v / r)``, so ``Var((A B)_ij) = v``. Any other initialiser is used as given for both
+    factors.
 
     Args:
       units: int >= 1, the output size n.  rank: int, 1 <= rank <= min(m, n) (checked at build).
       activation: as for ``keras.layers.Dense``.  use_bias: bool.
-      kernel_initializer, bias_initializer: Keras initialisers.
+      kernel_initializer: the initialiser of the equivalent ``(m, n)`` Dense kernel (default
+        Glorot uniform, like Dense); see above.  bias_initializer: a Keras initialiser.
       **kwargs: ``name``, ``dtype``, ``trainable``, as for any Keras layer.
     Raises:
       ValueError: units or rank not a positive integer; rank > min(m, n) when built.
@@ -76,10 +88,10 @@ class LowRankDense(keras.layers.Layer):
             raise ValueError("LowRankDense needs a known last input dimension; got None")
         _check_int(self.rank, "rank", 1, min(m, self.units),
                    f"min(m, n) of the {m}×{self.units} kernel")
-        self.kernel_a = self.add_weight(name="kernel_a", shape=(m, self.rank),
-                                        initializer=self.kernel_initializer)
+        init_a, init_b = _factor_initializers(self.kernel_initializer, m, self.units, self.rank)
+        self.kernel_a = self.add_weight(name="kernel_a", shape=(m, self.rank), initializer=init_a)
         self.kernel_b = self.add_weight(name="kernel_b", shape=(self.rank, self.units),
-                                        initializer=self.kernel_initializer)
+                                        initializer=init_b)
         if self.use_bias:
             self.bias = self.add_weight(name="bias", shape=(self.units,),
                                         initializer=self.bias_initializer)
@@ -120,6 +132,28 @@ class LowRankDense(keras.layers.Layer):
             bias_initializer=keras.initializers.serialize(self.bias_initializer),
         )
         return config
+
+
+def _fans(shape, mode):
+    fan_in, fan_out = shape
+    return {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+
+
+def _factor_initializers(initializer, m, n, r):
+    """Initialisers for A (m, r) and B (r, n) such that Var((A B)_ij) is the initialiser's
+    variance for an (m, n) kernel; non-VarianceScaling initialisers are returned unchanged."""
+    if not isinstance(initializer, keras.initializers.VarianceScaling):
+        return initializer, initializer
+    target = initializer.scale / max(1.0, _fans((m, n), initializer.mode))
+    per_factor = math.sqrt(target / r)  # r · per_factor² = target
+    seed = initializer.seed
+    seeds = (seed, seed + 1) if isinstance(seed, numbers.Integral) else (seed, seed)
+    # VarianceScaling(scale, mode="fan_in") gives variance scale / fan_in = scale / rows
+    return tuple(
+        keras.initializers.VarianceScaling(scale=per_factor * rows, mode="fan_in",
+                                           distribution=initializer.distribution, seed=s)
+        for rows, s in ((m, seeds[0]), (r, seeds[1]))
+    )
 
 
 def _check_dense(layer):
@@ -268,6 +302,9 @@ class LayerSpectrum:
       condition_number: σ₁ / σ_k (``inf`` when σ_k = 0).
       stable_rank: ‖W‖_F² / σ₁² = Σσᵢ² / σ₁², between 1 and the rank (0 for a zero kernel).
       energy_rank: the smallest r with Σ_{i≤r} σᵢ² >= energy · Σσᵢ² (0 for a zero kernel).
+        It is at least ``energy · stable_rank``: the r largest σᵢ² sum to at most r·σ₁², so
+        r·σ₁² >= energy·‖W‖_F². It can be smaller than the stable rank: a flat spectrum of k
+        equal σᵢ has stable rank k and energy rank ⌈energy · k⌉.
       energy: the energy fraction used for ``energy_rank`` (0.9 by default).
       singular_values: the k singular values, descending, as a float64 NumPy array.
     """
@@ -288,38 +325,73 @@ class LayerSpectrum:
 NUMERIC_FIELDS = ("sigma_max", "sigma_min", "condition_number", "stable_rank", "energy_rank")
 
 
+def _conv_matrix(layer):
+    """The float64 matrix of a Conv layer's patch map, block-diagonal over its groups."""
+    kernel = tf.cast(layer.kernel, tf.float64)  # (*kernel_size, c_in / groups, c_out)
+    groups = int(getattr(layer, "groups", 1) or 1)
+    c_out = kernel.shape[-1]
+    if groups == 1:
+        return tf.reshape(kernel, (-1, c_out))
+    # group g maps its c_in / groups input channels to its c_out / groups filters only, so the
+    # (prod(kernel_size) · c_in, c_out) matrix is block-diagonal (rows ordered by group, which
+    # permutes rows and leaves the singular values unchanged)
+    blocks = [tf.reshape(block, (-1, c_out // groups))
+              for block in tf.split(kernel, groups, axis=-1)]
+    return tf.linalg.LinearOperatorBlockDiag(
+        [tf.linalg.LinearOperatorFullMatrix(block) for block in blocks]).to_dense()
+
+
 def _kernel_matrix(layer):
-    """(kind, kernel_shape, float64 matrix, number of meaningful singular values) or None."""
+    """(kind, kernel_shape, float64 matrix, number of meaningful singular values)."""
     if isinstance(layer, keras.layers.Dense):
         kernel = layer.kernel
         W = tf.cast(kernel, tf.float64)
         k = min(W.shape)
     elif isinstance(layer, CONV_LAYERS):
         kernel = layer.kernel
-        W = tf.reshape(tf.cast(kernel, tf.float64), (-1, kernel.shape[-1]))
+        W = _conv_matrix(layer)
         k = min(W.shape)
-    elif isinstance(layer, LowRankDense):
+    else:  # LowRankDense
         kernel = layer.dense_kernel()
         W = tf.matmul(tf.cast(layer.kernel_a, tf.float64), tf.cast(layer.kernel_b, tf.float64))
         k = layer.rank
-    else:
-        return None
     return type(layer).__name__, tuple(kernel.shape), W, k
 
 
-def _iter_layers(model):
+SUPPORTED = (keras.layers.Dense, LowRankDense, *CONV_LAYERS)
+
+
+def _iter_layers(model, wrappers=()):
+    """(layer, the names of the Wrapper layers around it) for every leaf layer, in order."""
     for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            yield from _iter_layers(layer)
-        else:
-            yield layer
+        yield from _iter_layer(layer, wrappers)
 
 
-def _spectrum(layer, energy):
-    found = _kernel_matrix(layer)
-    if found is None:
-        return None
-    kind, kernel_shape, W, k = found
+def _iter_layer(layer, wrappers):
+    if isinstance(layer, keras.Model):
+        yield from _iter_layers(layer, wrappers)
+    elif isinstance(layer, keras.layers.Wrapper):  # SpectralNormalization, TimeDistributed, ...
+        yield from _iter_layer(layer.layer, (*wrappers, type(layer).__name__))
+    else:
+        yield layer, wrappers
+
+
+def _check_supported(layer):
+    """Raise ValueError for a layer that holds a kernel layer_spectra cannot read as one matrix."""
+    if isinstance(layer, SUPPORTED):
+        return
+    if any(w.name.endswith("kernel") for w in layer.weights):
+        raise ValueError(
+            f"layer {layer.name!r} ({type(layer).__name__}) holds a kernel that layer_spectra "
+            "cannot read as one matrix: it supports Dense, LowRankDense and Conv1D/2D/3D "
+            "(grouped or not), also inside Wrapper layers such as SpectralNormalization"
+        )
+
+
+def _spectrum(layer, wrappers, energy):
+    kind, kernel_shape, W, k = _kernel_matrix(layer)
+    for wrapper in reversed(wrappers):
+        kind = f"{wrapper}({kind})"
     s = tf.linalg.svd(W, compute_uv=False)[:k].numpy()
     s1, sk = float(s[0]), float(s[-1])
     if s1 > 0:
@@ -338,11 +410,27 @@ def layer_spectra(model, energy=0.9):
     """The singular values of every Dense and Conv kernel of a Keras model, one record per layer.
 
     A Dense kernel ``(m, n)`` is used as is. A Conv kernel ``(*kernel_size, c_in, c_out)`` is
-    reshaped to ``(prod(kernel_size) · c_in, c_out)``, the matrix that multiplies each flattened
-    input patch (its singular values bound, but are not, those of the whole convolution
-    operator). A :class:`LowRankDense` layer reports the ``rank`` non-zero singular values of
-    ``A B``. Layers are visited in order, nested models included; layers without a kernel
-    (activations, BatchNormalization, Dropout, ...) are skipped. The SVD runs in float64.
+    reshaped to the ``(prod(kernel_size) · c_in, c_out)`` matrix ``W_mat`` that multiplies each
+    flattened input patch; with ``groups > 1`` (kernel ``(*kernel_size, c_in / groups, c_out)``)
+    the patch matrix is block-diagonal, one block per group, and its singular values are those of
+    the blocks together. ``W_mat`` is not the convolution operator itself: for the layer's gain
+    ``‖conv‖₂`` (its largest singular value as a map of whole images),
+
+        σ_max(W_mat) <= ‖conv‖₂ <= √(prod(kernel_size)) · σ_max(W_mat),
+
+    the lower bound for a circular convolution (or any input at least as large as the kernel:
+    one output pixel's patch gives it), the upper bound for every padding and stride (each input
+    pixel lies in at most prod(kernel_size) patches; see ``helpers.spectral.conv_norm_bound`` and
+    ``conv_operator_norm``). A :class:`LowRankDense` layer reports the ``rank`` non-zero singular
+    values of ``A B``. Layers are visited in order, nested models included; a layer inside a
+    ``keras.layers.Wrapper`` (``SpectralNormalization``, ``TimeDistributed``, ...) is reported
+    under its own name, with the wrapper in ``kind`` (e.g. ``"SpectralNormalization(Dense)"``).
+    Layers without a kernel (activations, BatchNormalization, Dropout, ...) are skipped; a layer
+    with a kernel of another kind (DepthwiseConv2D, Conv2DTranspose, EinsumDense, recurrent
+    layers, ...) is rejected rather than skipped. The SVD runs in float64.
+
+    For every record, ``1 <= stable_rank <= rank`` and ``energy_rank >= energy · stable_rank``
+    (see :class:`LayerSpectrum`).
 
     Record type: a frozen dataclass :class:`LayerSpectrum` (``dataclasses.asdict`` gives a dict).
     Print a list of records with :func:`format_spectra`, which rounds to fixed decimals.
@@ -354,8 +442,8 @@ def layer_spectra(model, energy=0.9):
       list of :class:`LayerSpectrum`, in layer order.
     Raises:
       TypeError: ``model`` is not a ``keras.Model``.
-      ValueError: a Dense or Conv layer is not built yet or is quantized; the model has no
-        Dense or Conv kernel; energy outside (0, 1].
+      ValueError: a Dense or Conv layer is not built yet or is quantized; a layer holds a kernel
+        of an unsupported kind; the model has no Dense or Conv kernel; energy outside (0, 1].
 
     >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="d")])
     >>> [(r.name, r.shape) for r in layer_spectra(model)]
@@ -366,12 +454,13 @@ def layer_spectra(model, energy=0.9):
     energy = _check_real(energy, "energy")
     if not 0 < energy <= 1:
         raise ValueError(f"energy must be in (0, 1] (a fraction of the total); got {energy!r}")
-    layers = list(_iter_layers(model))
-    for layer in layers:
-        if not isinstance(layer, (keras.layers.Dense, LowRankDense, *CONV_LAYERS)):
-            continue
-        _check_float_kernel(layer, "take the spectra before quantizing")
-    records = [rec for layer in layers if (rec := _spectrum(layer, energy)) is not None]
+    layers = []
+    for layer, wrappers in _iter_layers(model):
+        _check_supported(layer)
+        if isinstance(layer, SUPPORTED):
+            _check_float_kernel(layer, "take the spectra before quantizing")
+            layers.append((layer, wrappers))
+    records = [_spectrum(layer, wrappers, energy) for layer, wrappers in layers]
     if not records:
         raise ValueError(f"model {model.name!r} has no Dense or Conv layer with a kernel")
     return records

@@ -128,6 +128,125 @@ def test_layer_spectra_zero_kernel_and_singular_kernel():
     assert ones.energy_rank == 1 and ones.stable_rank == pytest.approx(1.0)
 
 
+@given(st.lists(st.floats(0.01, 10.0), min_size=1, max_size=12),
+       st.sampled_from([0.5, 0.9, 0.99, 1.0]))
+@settings(max_examples=25)
+def test_energy_rank_is_at_least_energy_times_stable_rank(sigmas, energy):
+    # r_E sigma_1^2 >= sum_{i <= r_E} sigma_i^2 >= E ||W||_F^2, so r_E >= E * stable rank
+    s = np.sort(np.asarray(sigmas, np.float32))[::-1]
+    (rec,) = nn.layer_spectra(dense_model([np.diag(s)]), energy=energy)
+    assert 1 - 1e-9 <= rec.stable_rank <= len(s) + 1e-9
+    assert energy * rec.stable_rank <= rec.energy_rank + 1e-9
+    assert rec.energy_rank <= len(s)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 7, 10, 16, 32])
+def test_flat_spectrum_stable_rank_exceeds_energy_rank(k):
+    # k equal singular values: stable rank k, r90 = ceil(0.9 k) < k from k = 10 on, so the
+    # tempting "stable rank <= r90" is false; r90 >= 0.9 * stable rank holds, with equality at 10
+    (rec,) = nn.layer_spectra(dense_model([np.eye(k, dtype=np.float32)]))
+    assert rec.stable_rank == pytest.approx(k)
+    assert rec.energy_rank == math.ceil(round(0.9 * k, 9))
+    assert rec.energy_rank >= 0.9 * rec.stable_rank - 1e-9
+    if k >= 10:
+        assert rec.stable_rank > rec.energy_rank
+
+
+def conv_operator(layer, input_shape):
+    """The dense matrix (inputs, outputs) of a built, bias-free Conv layer on one input shape."""
+    size = int(np.prod(input_shape))
+    basis = np.eye(size, dtype=np.float32).reshape(size, *input_shape)
+    return layer(basis).numpy().reshape(size, -1).astype(np.float64)
+
+
+def circular_operator(kernel, grid):
+    """The dense matrix of the circular (periodic, stride 1) Conv2D with this kernel."""
+    kh, kw, c_in, c_out = kernel.shape
+    H, W = grid
+    T = np.zeros((H, W, c_in, H, W, c_out))
+    for i in range(H):
+        for j in range(W):
+            for a in range(kh):
+                for b in range(kw):
+                    T[(i + a) % H, (j + b) % W, :, i, j, :] += kernel[a, b]
+    return T.reshape(H * W * c_in, H * W * c_out)
+
+
+@pytest.mark.parametrize("padding, strides", [("valid", 1), ("same", 1), ("same", 2)])
+def test_conv_sigma_max_bounds_the_layer_gain(padding, strides):
+    # sigma_max(W_mat) <= ||conv||_2 <= sqrt(kh kw) sigma_max(W_mat), as layer_spectra documents
+    rng = np.random.default_rng(7)
+    kernel = rng.standard_normal((3, 3, 2, 4)).astype(np.float32)
+    conv = keras.layers.Conv2D(4, 3, padding=padding, strides=strides, use_bias=False, name="c")
+    conv.build((None, 6, 6, 2))
+    conv.kernel.assign(kernel)
+    (rec,) = nn.layer_spectra(keras.Sequential([keras.Input((6, 6, 2)), conv]))
+    gain = np.linalg.norm(conv_operator(conv, (6, 6, 2)), 2)
+    assert rec.sigma_max <= gain * (1 + 1e-6)
+    assert gain <= 3 * rec.sigma_max * (1 + 1e-6)
+    circular = np.linalg.norm(circular_operator(kernel.astype(np.float64), (5, 5)), 2)
+    assert rec.sigma_max <= circular * (1 + 1e-9) <= 3 * rec.sigma_max * (1 + 1e-9)
+    assert rec.sigma_max < 0.95 * 3 * rec.sigma_max  # the two bounds differ: neither is the gain
+
+
+def test_layer_spectra_grouped_conv_is_block_diagonal():
+    rng = np.random.default_rng(8)
+    kernel = rng.standard_normal((3, 3, 2, 6)).astype(np.float32)  # c_in 4 in 2 groups of 2
+    conv = keras.layers.Conv2D(6, 3, groups=2, use_bias=False, name="grouped")
+    model = keras.Sequential([keras.Input((5, 5, 4)), conv])
+    conv.kernel.assign(kernel)
+    (rec,) = nn.layer_spectra(model)
+    assert rec.kernel_shape == (3, 3, 2, 6) and rec.shape == (36, 6)
+    blocks = [kernel[..., :3].reshape(18, 3), kernel[..., 3:].reshape(18, 3)]
+    blocks = [B.astype(np.float64) for B in blocks]
+    full = np.zeros((36, 6))
+    full[:18, :3], full[18:, 3:] = blocks
+    assert_record_matches(rec, full)
+    s_blocks = np.concatenate([np.linalg.svd(B, compute_uv=False) for B in blocks])
+    np.testing.assert_allclose(rec.singular_values, np.sort(s_blocks)[::-1], rtol=1e-9)
+    # the ungrouped reading (18 x 6) would be a different matrix
+    wrong = np.linalg.svd(kernel.reshape(18, 6).astype(np.float64), compute_uv=False)
+    assert not np.allclose(rec.singular_values, wrong)
+    gain = np.linalg.norm(conv_operator(conv, (5, 5, 4)), 2)
+    assert rec.sigma_max <= gain * (1 + 1e-6) <= 3 * rec.sigma_max * (1 + 1e-6)
+
+
+def test_layer_spectra_reads_wrapped_kernels():
+    rng = np.random.default_rng(9)
+    inner = keras.layers.Dense(3, name="inner")
+    model = keras.Sequential([
+        keras.Input((4, 5)),
+        keras.layers.TimeDistributed(keras.layers.Dense(5, name="td_dense"), name="td"),
+        keras.layers.Flatten(name="flat"),
+        keras.layers.SpectralNormalization(inner, power_iterations=20, name="sn"),
+    ], name="wrapped")
+    inner.kernel.assign(5 * rng.standard_normal((20, 3)).astype(np.float32))
+    model(rng.standard_normal((2, 4, 5)).astype(np.float32), training=True)  # normalises
+    records = nn.layer_spectra(model)
+    assert [(r.name, r.kind) for r in records] == [
+        ("td_dense", "TimeDistributed(Dense)"), ("inner", "SpectralNormalization(Dense)")]
+    assert_record_matches(records[0], model.get_layer("td").layer.kernel.numpy())
+    assert_record_matches(records[1], inner.kernel.numpy())  # the kernel the layer applies
+    assert records[1].sigma_max == pytest.approx(1.0, rel=1e-3)
+
+
+@pytest.mark.parametrize("layer", [
+    keras.layers.DepthwiseConv2D(3, name="odd"),
+    keras.layers.Conv2DTranspose(2, 3, name="odd"),
+    keras.layers.SeparableConv2D(2, 3, name="odd"),
+])
+def test_layer_spectra_rejects_unsupported_kernels(layer):
+    model = keras.Sequential([keras.Input((6, 6, 2)), layer])
+    with pytest.raises(ValueError, match=r"'odd' \(\w+\) holds a kernel .* cannot read"):
+        nn.layer_spectra(model)
+
+
+def test_layer_spectra_rejects_recurrent_kernels():
+    model = keras.Sequential([keras.Input((4, 3)), keras.layers.LSTM(2, name="odd")])
+    with pytest.raises(ValueError, match=r"'odd' \(LSTM\) holds a kernel"):
+        nn.layer_spectra(model)
+
+
 def test_layer_spectrum_record_is_a_frozen_dataclass():
     (rec,) = nn.layer_spectra(dense_model([np.eye(2, dtype=np.float32)]))
     d = dataclasses.asdict(rec)
@@ -316,6 +435,51 @@ def test_low_rank_dense_from_scratch_and_rejects():
         nn.LowRankDense(3, rank=4)(np.ones((1, 8), np.float32))
     with pytest.raises(ValueError, match="not built"):
         nn.LowRankDense(3, rank=1).dense_kernel()
+
+
+@pytest.mark.parametrize("init, target", [
+    ("glorot_uniform", 2 / (256 + 128)),
+    (keras.initializers.GlorotNormal(seed=3), 2 / (256 + 128)),
+    (keras.initializers.HeNormal(seed=4), 2 / 256),
+])
+def test_low_rank_dense_from_scratch_matches_dense_variance(init, target):
+    # Var((A B)_ij) = r Var(A) Var(B) must equal the Dense kernel's variance for this initialiser.
+    # Over seeds the ratio has mean 1 and standard deviation 0.026 at this shape (m, n, r =
+    # 256, 128, 16), so +-0.2 is about 8 standard deviations; two plain Glorot factors give 0.31.
+    keras.utils.set_random_seed(0)
+    m, n, r = 256, 128, 16
+    low = nn.LowRankDense(n, rank=r, kernel_initializer=init, name="low")
+    low.build((None, m))
+    dense = keras.layers.Dense(n, kernel_initializer=init, name="dense")
+    dense.build((None, m))
+    product = low.dense_kernel().numpy().astype(np.float64)
+    assert abs(product.mean()) < 0.1 * np.sqrt(target)
+    assert abs(product.var() / target - 1) < 0.2
+    assert abs(product.var() / dense.kernel.numpy().var() - 1) < 0.2
+    # the old initialisation (both factors drawn like a kernel of their own shape) fails this
+    A = keras.initializers.get(init)((m, r)).numpy()
+    B = keras.initializers.get(init)((r, n)).numpy()
+    assert abs((A @ B).var() / target - 1) > 0.5
+
+
+def test_low_rank_dense_factor_variances_are_balanced_and_seeded():
+    layer = nn.LowRankDense(8, rank=4, kernel_initializer=keras.initializers.GlorotUniform(seed=5))
+    layer.build((None, 32))
+    a, b = layer.kernel_a.numpy(), layer.kernel_b.numpy()
+    per_factor = np.sqrt(2 / (32 + 8) / 4)  # each factor: variance sqrt(target / r)
+    assert np.max(np.abs(a)) <= np.sqrt(3 * per_factor) + 1e-6  # uniform on +-sqrt(3 var)
+    assert np.max(np.abs(b)) <= np.sqrt(3 * per_factor) + 1e-6
+    again = nn.LowRankDense(8, rank=4, kernel_initializer=keras.initializers.GlorotUniform(seed=5))
+    again.build((None, 32))
+    np.testing.assert_array_equal(again.kernel_a.numpy(), a)  # same seed, same factors
+    assert not np.allclose(a[:4, :4], b[:, :4])  # A and B are not drawn from the same stream
+
+
+def test_low_rank_dense_other_initializers_are_used_as_given():
+    layer = nn.LowRankDense(3, rank=2, kernel_initializer=keras.initializers.Constant(0.5))
+    layer.build((None, 4))
+    np.testing.assert_array_equal(layer.kernel_a.numpy(), np.full((4, 2), 0.5, np.float32))
+    np.testing.assert_array_equal(layer.kernel_b.numpy(), np.full((2, 3), 0.5, np.float32))
 
 
 @pytest.mark.filterwarnings(KERAS_NUMPY2_WARNING)
