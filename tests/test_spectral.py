@@ -1,4 +1,5 @@
-"""Tests for helpers.spectral: power iteration against the SVD, and Lipschitz upper bounds."""
+"""Tests for helpers.spectral: power iteration against the SVD, norms of convolutions against
+explicit matrices, and Lipschitz upper bounds."""
 
 import keras
 import numpy as np
@@ -177,6 +178,154 @@ def test_power_iteration_rejects_bad_seed(seed):
 
 
 # ---------------------------------------------------------------------------------------------
+# conv_norm_bound and conv_operator_norm
+# ---------------------------------------------------------------------------------------------
+def circular_conv_matrix(K, H, W):
+    """The explicit (H·W·c_out, H·W·c_in) matrix of the circular convolution, built in NumPy."""
+    kh, kw, c_in, c_out = K.shape
+    M = np.zeros((H, W, c_out, H, W, c_in))
+    for i in range(H):
+        for j in range(W):
+            for a in range(kh):
+                for b in range(kw):
+                    M[i, j, :, (i + a) % H, (j + b) % W, :] += K[a, b].T
+    return M.reshape(H * W * c_out, H * W * c_in)
+
+
+def layer_matrix(conv, shape):
+    """The explicit matrix of a Keras convolution (no bias) on inputs of ``shape`` (h, w, c_in)."""
+    n = int(np.prod(shape))
+    basis = np.eye(n).reshape(n, *shape)
+    return conv(basis).numpy().reshape(n, -1).T  # column i = conv(e_i)
+
+
+@st.composite
+def kernels(draw):
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    c_in, c_out = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    seed = draw(st.integers(0, 2**31 - 1))
+    return np.random.default_rng(seed).standard_normal((kh, kw, c_in, c_out))
+
+
+def test_circular_matrix_is_the_keras_convolution_with_periodic_padding():
+    K = np.random.default_rng(0).standard_normal((3, 2, 2, 3))
+    x = np.random.default_rng(1).standard_normal((5, 6, 2))
+    conv = keras.layers.Conv2D(3, (3, 2), use_bias=False, dtype="float64")
+    conv.build((None, 7, 7, 2))
+    conv.set_weights([K])
+    wrapped = np.concatenate([x, x[:2]], axis=0)  # rows 0..4, then 0, 1 again
+    wrapped = np.concatenate([wrapped, wrapped[:, :1]], axis=1)
+    y = conv(wrapped[None]).numpy()[0]  # "valid" on the wrapped image: (5, 6, 3)
+    np.testing.assert_allclose(circular_conv_matrix(K, 5, 6) @ x.ravel(), y.ravel(), atol=1e-12)
+
+
+@given(kernels(), st.integers(0, 2), st.integers(0, 2))
+def test_operator_norm_equals_brute_force_and_sits_between_the_bounds(K, dh, dw):
+    kh, kw, c_in, _ = K.shape
+    H, W = kh + dh + 1, kw + dw  # grids from the kernel's size up
+    exact = float(spectral.conv_operator_norm(K, (H, W)))
+    brute = np.linalg.svd(circular_conv_matrix(K, H, W), compute_uv=False)[0]
+    np.testing.assert_allclose(exact, brute, rtol=1e-10)
+    assert spectral.conv_operator_norm(K, (H, W, c_in)).numpy() == exact
+    sigma_mat = np.linalg.svd(K.reshape(-1, K.shape[-1]), compute_uv=False)[0]
+    bound = float(spectral.conv_norm_bound(K))
+    np.testing.assert_allclose(bound, np.sqrt(kh * kw) * sigma_mat, rtol=1e-12)
+    assert sigma_mat <= exact * (1 + 1e-12)  # circular case: sigma_1(W_mat) is a lower bound
+    assert exact <= bound * (1 + 1e-12)
+
+
+def test_bound_exact_and_power_iteration_in_order():
+    K = np.random.default_rng(3).standard_normal((3, 3, 2, 4))
+    M = circular_conv_matrix(K, 6, 6)
+    estimate = float(spectral.power_iteration(M, iters=3)[0])
+    exact = float(spectral.conv_operator_norm(K, (6, 6)))
+    bound = float(spectral.conv_norm_bound(K))
+    assert estimate <= exact <= bound
+    assert estimate < exact * (1 - 1e-6)  # three iterations have not converged: a strict gap
+    assert exact < 0.9 * bound  # the bound is not tight for a random kernel
+
+
+def test_bound_is_attained_by_a_constant_kernel_on_constant_images():
+    K = np.ones((3, 3, 1, 1))  # a box filter: on a constant image it multiplies by 9 = 3 * 3
+    np.testing.assert_allclose(float(spectral.conv_norm_bound(K)), 9.0, rtol=1e-12)
+    np.testing.assert_allclose(float(spectral.conv_operator_norm(K, (5, 5))), 9.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("strides", [1, 2])
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("dilation", [1, 2])
+def test_bound_holds_for_zero_padding_strides_and_dilation(strides, padding, dilation):
+    if strides > 1 and dilation > 1:
+        return  # Keras does not combine them
+    conv = keras.layers.Conv2D(2, 3, strides=strides, padding=padding, dilation_rate=dilation,
+                               use_bias=False, dtype="float64",
+                               kernel_initializer=keras.initializers.GlorotUniform(seed=4))
+    conv.build((None, 7, 7, 2))
+    K = conv.kernel.numpy()
+    norm = np.linalg.svd(layer_matrix(conv, (7, 7, 2)), compute_uv=False)[0]
+    assert norm <= float(spectral.conv_norm_bound(K)) * (1 + 1e-12)
+    if strides == 1 and dilation == 1:  # a restriction of the circular convolution on 9 x 9
+        assert norm <= float(spectral.conv_operator_norm(K, (9, 9))) * (1 + 1e-12)
+
+
+def test_conv_norms_batched_and_dtypes():
+    K = np.random.default_rng(5).standard_normal((2, 3, 3, 3, 2, 2))
+    bound = spectral.conv_norm_bound(K)
+    exact = spectral.conv_operator_norm(K, (4, 5))
+    assert bound.shape == exact.shape == (2, 3)
+    assert bound.dtype == exact.dtype == tf.float64
+    for i in range(2):
+        for j in range(3):
+            np.testing.assert_allclose(exact[i, j].numpy(),
+                                       float(spectral.conv_operator_norm(K[i, j], (4, 5))),
+                                       rtol=1e-12)
+            np.testing.assert_allclose(bound[i, j].numpy(),
+                                       float(spectral.conv_norm_bound(K[i, j])), rtol=1e-12)
+    K32 = tf.constant(K[0, 0], tf.float32)
+    assert spectral.conv_norm_bound(K32).dtype == tf.float32
+    exact32 = spectral.conv_operator_norm(K32, (4, 5))
+    assert exact32.dtype == tf.float32
+    np.testing.assert_allclose(float(exact32), exact[0, 0].numpy(), rtol=1e-5)
+    assert spectral.conv_norm_bound(np.ones((1, 1, 1, 1), np.int32)).dtype == tf.float64
+
+
+@pytest.mark.parametrize(
+    "bad, exc, words",
+    [
+        (np.ones((3, 3, 2)), ValueError, "kernel must have at least 4 dimension"),
+        (np.ones((3, 0, 2, 2)), ValueError, "empty dimension"),
+        (np.full((1, 1, 1, 1), np.nan), ValueError, "NaN or Inf"),
+        (np.ones((1, 1, 1, 1), complex), TypeError, "complex"),
+        (np.ones((1, 1, 1, 1), bool), TypeError, "real numbers"),
+    ],
+)
+@pytest.mark.parametrize("fn", [spectral.conv_norm_bound,
+                                lambda k: spectral.conv_operator_norm(k, (4, 4))])
+def test_conv_norms_reject_bad_kernels(fn, bad, exc, words):
+    with pytest.raises(exc, match=words):
+        fn(bad)
+
+
+@pytest.mark.parametrize(
+    "shape, words",
+    [
+        ((8,), "input_shape must be \\(H, W\\) or \\(H, W, c_in\\)"),
+        ((8, 8, 2, 1), "input_shape must be \\(H, W\\) or \\(H, W, c_in\\)"),
+        (8, "input_shape must be \\(H, W\\) or \\(H, W, c_in\\)"),
+        ("88", "input_shape must be \\(H, W\\) or \\(H, W, c_in\\)"),
+        ((2, 8), "input_shape\\[0\\] \\(H\\) must be an integer between 3 and 1048576"),
+        ((8.0, 8), "input_shape\\[0\\] \\(H\\) must be an integer between 3"),
+        ((8, 1), "input_shape\\[1\\] \\(W\\) must be an integer between 2 and 1048576"),
+        ((8, True), "input_shape\\[1\\] \\(W\\) must be an integer"),
+        ((8, 8, 3), "input_shape\\[2\\] \\(c_in\\) must be an integer between 2 and 2"),
+    ],
+)
+def test_conv_operator_norm_rejects_bad_input_shape(shape, words):
+    with pytest.raises(ValueError, match=words):
+        spectral.conv_operator_norm(np.ones((3, 2, 2, 1)), shape)
+
+
+# ---------------------------------------------------------------------------------------------
 # lipschitz_upper_bound
 # ---------------------------------------------------------------------------------------------
 def mlp(*layers, n_in):
@@ -246,7 +395,7 @@ def test_no_dense_layer_gives_one():
         (keras.layers.Dense(3, activation="selu"), "'selu'"),
         (keras.layers.Dense(3, activation=lambda t: 2 * t), "not known to be 1-Lipschitz"),
         (keras.layers.Activation("swish"), "not known to be 1-Lipschitz"),
-        (keras.layers.Dropout(0.5), "Dropout\\) is not supported"),
+        (keras.layers.Rescaling(2.0), "Rescaling\\) is not supported"),
         (keras.layers.BatchNormalization(), "BatchNormalization\\) is not supported"),
         (keras.layers.ReLU(threshold=1.0), "threshold 0"),
         (keras.layers.ReLU(negative_slope=2.0), "negative slope in \\[0, 1\\]"),
@@ -259,13 +408,64 @@ def test_rejects_unsupported_layers(layer, words):
         spectral.lipschitz_upper_bound(model)
 
 
-def test_rejects_conv_model_and_names_the_layer():
-    model = keras.Sequential([keras.Input((8, 8, 1)),
-                              keras.layers.Conv2D(2, 3, name="conv"),
-                              keras.layers.Flatten(name="flat"),
-                              keras.layers.Dense(1, name="head")])
-    with pytest.raises(ValueError, match="layer 0 \\('conv', Conv2D\\) is not supported"):
-        spectral.lipschitz_upper_bound(model)
+def conv_model(*layers, shape=(8, 8, 2)):
+    return keras.Sequential([keras.Input(shape), *layers])
+
+
+def test_conv_model_bound_is_the_product_of_certified_factors_and_holds():
+    keras.utils.set_random_seed(2)
+    sn = keras.layers.SpectralNormalization(keras.layers.Conv2D(3, 3, padding="same",
+                                                                name="c2"), name="sn")
+    model = conv_model(keras.layers.Conv2D(4, 3, strides=2, padding="same", activation="relu",
+                                           name="c1"),
+                       sn, keras.layers.Dropout(0.5, name="drop"),
+                       keras.layers.Flatten(name="flat"), keras.layers.Reshape((48,), name="re"),
+                       keras.layers.Dense(2, activation="tanh", name="head"))
+    for _ in range(20):
+        sn(tf.ones((1, 4, 4, 4)), training=True)  # normalise the reshaped kernel
+    factors = [float(spectral.conv_norm_bound(model.layers[0].kernel)),
+               float(spectral.conv_norm_bound(sn.layer.kernel)),
+               np.linalg.svd(model.layers[-1].kernel.numpy(), compute_uv=False)[0]]
+    assert factors[1] == pytest.approx(3.0, rel=1e-3)  # sqrt(3 * 3) * 1
+    bound = spectral.lipschitz_upper_bound(model)
+    assert bound == pytest.approx(np.prod(factors), rel=1e-6)
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((2, 200, 8, 8, 2)).astype(np.float32)
+    ratio = (np.linalg.norm(model(x).numpy() - model(y).numpy(), axis=1)
+             / np.linalg.norm((x - y).reshape(200, -1), axis=1))
+    assert 0 < ratio.max() <= bound
+
+
+def test_conv_layer_factor_bounds_the_explicit_operator_norm():
+    conv = keras.layers.Conv2D(3, 3, padding="same", use_bias=False, dtype="float64",
+                               kernel_initializer=keras.initializers.GlorotUniform(seed=8),
+                               name="conv")
+    model = conv_model(conv, shape=(6, 6, 2))
+    norm = np.linalg.svd(layer_matrix(conv, (6, 6, 2)), compute_uv=False)[0]
+    bound = spectral.lipschitz_upper_bound(model)
+    assert norm <= bound
+    assert bound == pytest.approx(float(spectral.conv_norm_bound(conv.kernel)), rel=1e-12)
+
+
+def test_dropout_flatten_reshape_have_factor_one():
+    model = conv_model(keras.layers.Dropout(0.3), keras.layers.Flatten(),
+                       keras.layers.Reshape((2, 64)), keras.layers.SpatialDropout1D(0.2))
+    assert spectral.lipschitz_upper_bound(model) == 1.0
+
+
+@pytest.mark.parametrize(
+    "layer, words",
+    [
+        (keras.layers.Conv2D(4, 3, groups=2, name="g"), "'g', Conv2D\\) has groups=2; only"),
+        (keras.layers.Conv2D(4, 3, activation="gelu"), "'gelu', which is not known"),
+        (keras.layers.DepthwiseConv2D(3, name="dw"), "'dw', DepthwiseConv2D\\) is not supported"),
+        (keras.layers.MaxPooling2D(name="pool"), "'pool', MaxPooling2D\\) is not supported"),
+        (keras.layers.Conv2DTranspose(2, 3, name="t"), "'t', Conv2DTranspose\\) is not supported"),
+    ],
+)
+def test_rejects_unsupported_conv_layers_and_names_them(layer, words):
+    with pytest.raises(ValueError, match=words):
+        spectral.lipschitz_upper_bound(conv_model(layer))
 
 
 def test_rejects_spectral_normalization_of_a_convolution():
