@@ -11,7 +11,8 @@ One module per topic, imported as ``from helpers import images`` and so on:
 * :mod:`helpers.images` — loading photos, ``ImageSVD`` (one SVD per photo), quality, reports;
 * :mod:`helpers.approximation` — measured truncation errors and rank-r baselines (notebook 04);
 * :mod:`helpers.gradients` — ``svd_grad`` and ``svd_manual`` (notebook 05);
-* :mod:`helpers.spectral` — ``power_iteration`` and ``lipschitz_upper_bound`` (notebook 06);
+* :mod:`helpers.spectral` — ``power_iteration``, ``lipschitz_upper_bound``, ``conv_norm_bound``,
+  ``conv_operator_norm`` (notebook 06);
 * :mod:`helpers.nn` — ``layer_spectra``, ``factorize_dense`` and ``LowRankDense`` (notebook 07);
 * :mod:`helpers.randomized` — ``randomized_svd`` (notebook 08);
 * :mod:`helpers.plots` — figures shared by several notebooks;

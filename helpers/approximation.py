@@ -27,9 +27,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .linalg import _check_int, as_float_tensor, reconstruct, svd
+from .linalg import _check_int, _check_seed, as_float_tensor, reconstruct, svd
 
-_SEED_MAX = 2**63 - 1
 #: Largest number of entries of the residual matrices built at once by truncation_errors.
 _MAX_BLOCK_ENTRIES = 2**22
 
@@ -268,7 +267,7 @@ def fit_factorization(A, r, steps=300, learning_rate=0.05, seed=0, optimizer=Non
     ok = isinstance(learning_rate, numbers.Real) and not isinstance(learning_rate, bool | np.bool_)
     if not ok or not np.isfinite(float(learning_rate)) or float(learning_rate) <= 0:
         raise ValueError(f"learning_rate must be a positive finite number; got {learning_rate!r}")
-    seed = _check_int(seed, "seed", 0, _SEED_MAX)
+    seed = _check_seed(seed)
     if optimizer is None:
         optimizer = keras.optimizers.Adam(learning_rate=float(learning_rate))
     elif not isinstance(optimizer, keras.optimizers.Optimizer):

@@ -22,9 +22,7 @@ import numbers
 import numpy as np
 import tensorflow as tf
 
-from .linalg import _check_int, as_float_tensor
-
-_SEED_MAX = 2**63 - 1
+from .linalg import _check_int, _check_seed, as_float_tensor
 
 
 def _check_nonneg_int(value, name):
@@ -32,13 +30,6 @@ def _check_nonneg_int(value, name):
     if not ok or int(value) < 0:
         raise ValueError(f"{name} must be an integer >= 0; got {value!r}")
     return int(value)
-
-
-def _check_seed(seed):
-    ok = isinstance(seed, numbers.Integral) and not isinstance(seed, bool | np.bool_)
-    if not ok or not 0 <= int(seed) <= _SEED_MAX:
-        raise ValueError(f"seed must be an integer between 0 and 2**63 - 1; got {seed!r}")
-    return int(seed)
 
 
 def randomized_svd(A, rank, oversample=10, power_iters=2, seed=0):

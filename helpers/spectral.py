@@ -17,9 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .linalg import _check_int, _check_positive_int, as_float_tensor, normalize_signs
-
-MAX_SEED = 2**31 - 1
+from .linalg import _check_int, _check_positive_int, _check_seed, as_float_tensor, normalize_signs
 
 # Activations accepted by lipschitz_upper_bound: every one has a derivative of absolute value
 # at most 1 wherever it exists (and is continuous), so it is 1-Lipschitz.
@@ -63,7 +61,7 @@ def power_iteration(W, iters=20, seed=0):
       W: (..., m, n) real matrix or stack of matrices (tensor, NumPy array or nested list);
         float32 stays float32, float64 stays float64, integers become float64.
       iters: int >= 1, the number of iterations (each costs one product with W and one with Wᵀ).
-      seed: int, 0 <= seed <= 2**31 - 1, the seed of the start vectors.
+      seed: int, 0 <= seed <= 2**63 - 1, the seed of the start vectors.
     Returns:
       ``(sigma, u, v)``: sigma (...), u (..., m), v (..., n) unit vectors, all of W's dtype.
     Raises:
@@ -77,7 +75,7 @@ def power_iteration(W, iters=20, seed=0):
     """
     W = as_float_tensor(W, "W", min_ndim=2)
     iters = _check_positive_int(iters, "iters")
-    seed = _check_int(seed, "seed", 0, MAX_SEED)
+    seed = _check_seed(seed)
     shape = tf.shape(W)
     v = _unit(tf.random.stateless_normal(tf.concat([shape[:-2], shape[-1:]], 0),
                                          seed=[seed, 0], dtype=W.dtype))

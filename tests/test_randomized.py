@@ -248,3 +248,17 @@ def test_unknown_shape_in_graph_mode():
                     input_signature=[tf.TensorSpec([None, 3], tf.float32)])
     with pytest.raises(ValueError, match="A must have known numbers of rows and columns"):
         f.get_concrete_function()
+
+
+def test_one_seed_rule_for_every_helper():
+    """power_iteration, randomized_svd and fit_factorization accept and reject the same seeds."""
+    from helpers import approximation, spectral
+
+    A = tf.constant(np.random.default_rng(0).standard_normal((6, 4)))
+    calls = [lambda seed: spectral.power_iteration(A, iters=2, seed=seed),
+             lambda seed: randomized_svd(A, 2, seed=seed),
+             lambda seed: approximation.fit_factorization(A, 2, steps=1, seed=seed)]
+    for call in calls:
+        call(2**63 - 1)  # the largest seed is accepted everywhere ...
+        with pytest.raises(ValueError, match=r"seed must be an integer between 0 and 2\*\*63 - 1"):
+            call(2**63)  # ... and one more is rejected everywhere, with the same message
