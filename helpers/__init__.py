@@ -6,7 +6,8 @@ quiet (they only work if set before TensorFlow is imported), so a notebook's set
 
 One module per topic, imported as ``from helpers import images`` and so on:
 
-* :mod:`helpers.linalg` — the SVD, reconstruction, rank-r approximation, storage, energy, signs
+* :mod:`helpers.linalg` — the SVD, reconstruction, rank-r approximation, storage, energy, signs,
+  the pseudo-inverse and least squares
   (every public name is re-exported here: ``helpers.svd``, ``helpers.rank_r_approx`` ...);
 * :mod:`helpers.images` — loading photos, ``ImageSVD`` (one SVD per photo), quality, reports;
 * :mod:`helpers.approximation` — measured truncation errors and rank-r baselines (notebook 04);
@@ -15,6 +16,9 @@ One module per topic, imported as ``from helpers import images`` and so on:
   ``conv_operator_norm`` (notebook 06);
 * :mod:`helpers.nn` — ``layer_spectra``, ``factorize_dense`` and ``LowRankDense`` (notebook 07);
 * :mod:`helpers.randomized` — ``randomized_svd`` (notebook 08);
+* :mod:`helpers.pca` — ``pca``, PCA through one thin SVD (notebook 09);
+* :mod:`helpers.denoise` — ``optimal_hard_threshold``, ``singular_value_threshold`` (notebook 09);
+* :mod:`helpers.lora` — low-rank adaptation through the SVD (notebook 10);
 * :mod:`helpers.plots` — figures shared by several notebooks;
 * :mod:`helpers.notebook` — ``setup_notebook``, the seed-everything call of every setup cell.
 """
@@ -34,7 +38,9 @@ from .linalg import (  # noqa: E402
     as_float_tensor,
     compression_factor,
     energy_fraction,
+    lstsq,
     normalize_signs,
+    pinv,
     rank_for_energy,
     rank_for_factor,
     rank_for_nbytes,
@@ -51,7 +57,9 @@ __all__ = [
     "as_float_tensor",
     "compression_factor",
     "energy_fraction",
+    "lstsq",
     "normalize_signs",
+    "pinv",
     "rank_for_energy",
     "rank_for_factor",
     "rank_for_nbytes",

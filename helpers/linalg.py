@@ -95,6 +95,18 @@ def _check_int(value, name, low, high, what=""):
     return int(value)
 
 
+#: One rule for every seed of the helpers: what a 64-bit stateless TensorFlow seed holds.
+SEED_MAX = 2**63 - 1
+
+
+def _check_seed(seed):
+    """``seed`` as a Python int if it is an integer in [0, 2**63 - 1], else ValueError."""
+    ok = isinstance(seed, numbers.Integral) and not isinstance(seed, bool | np.bool_)
+    if not ok or not 0 <= int(seed) <= SEED_MAX:
+        raise ValueError(f"seed must be an integer between 0 and 2**63 - 1; got {seed!r}")
+    return int(seed)
+
+
 def _check_positive_int(value, name):
     ok = isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
     if not ok or int(value) < 1:
@@ -573,3 +585,113 @@ def normalize_signs(s, U, V):
     sv = tf.concat([su[..., :k], sv[..., k:]], axis=-1)
     # "+ 0" turns the -0.0 that a flipped zero would become into 0.0, so printouts stay tidy.
     return s, U * su[..., tf.newaxis, :] + 0, V * sv[..., tf.newaxis, :] + 0
+
+
+# ----------------------------------------------------------------------------------------------
+# the pseudo-inverse and least squares
+# ----------------------------------------------------------------------------------------------
+def _check_rcond(rcond, A):
+    """The cutoff ratio: ``max(m, n) · ε`` of A's dtype for None, else a finite real >= 0."""
+    if rcond is None:
+        return max(A.shape[-2], A.shape[-1]) * float(np.finfo(A.dtype.as_numpy_dtype).eps)
+    rcond = _check_real(rcond, "rcond")
+    if rcond < 0:
+        raise ValueError(f"rcond must be None or a real number >= 0; got {rcond!r}")
+    return rcond
+
+
+def _inverted_singular_values(s, rcond):
+    """(..., k) 1/σᵢ where σᵢ > rcond·σ₁, and 0 elsewhere (no division by a dropped σ)."""
+    cutoff = rcond * s[..., :1]
+    keep = s > cutoff
+    return tf.where(keep, 1 / tf.where(keep, s, tf.ones_like(s)), tf.zeros_like(s))
+
+
+def pinv(A, rcond=None):
+    """Moore–Penrose pseudo-inverse ``A⁺ = V diag(σ⁺) Uᵀ`` through the SVD, batched.
+
+    ``σ⁺ᵢ = 1/σᵢ`` for the singular values ``σᵢ > rcond · σ₁`` and 0 for the others, which are
+    treated as zero (rounding noise of a rank-deficient matrix). The default ``rcond = max(m, n) · ε``
+    (ε of A's dtype: 2.2e-16 for float64, 1.2e-7 for float32) is NumPy's and TensorFlow's.
+
+    Args:
+      A: (..., m, n) real matrix or stack of matrices. float32 stays float32, float64 stays
+        float64, integers become float64.
+      rcond: None or a real number >= 0, the cutoff relative to the largest singular value.
+    Returns:
+      (..., n, m) tensor, same dtype as A. The zero matrix gives the zero matrix.
+    Raises:
+      ValueError: A with fewer than 2 dimensions, an empty dimension, NaN or Inf; rcond negative,
+        NaN, Inf or not a number.
+      TypeError: A complex, boolean or string.
+
+    >>> pinv([[2., 0.], [0., 0.]]).numpy()
+    array([[0.5, 0. ],
+           [0. , 0. ]])
+    """
+    A = as_float_tensor(A, "A", min_ndim=2)
+    rcond = _check_rcond(rcond, A)
+    s, U, V = tf.linalg.svd(A)
+    s_inv = _inverted_singular_values(s, rcond)
+    return tf.matmul(V * s_inv[..., tf.newaxis, :], U, adjoint_b=True)
+
+
+def lstsq(A, b, rcond=None):
+    """Minimum-norm least-squares solution of ``A x ≈ b`` through the SVD, batched.
+
+    ``x = V diag(σ⁺) Uᵀ b = A⁺ b`` (see :func:`pinv` for σ⁺ and ``rcond``) minimises ‖A x − b‖₂ and,
+    among all minimisers (A rank-deficient or wide), has the smallest ‖x‖₂. Like
+    ``numpy.linalg.lstsq``, but batched and without forming A⁺.
+
+    ``b`` of shape (m,) is one vector (for every matrix of a batch A); otherwise b is a stack of
+    vectors when it has one dimension less than A, shape (..., m), and a stack of matrices
+    (k right-hand sides) when it has as many, shape (..., m, k). The batch axes of A and b
+    broadcast; to use one (m, k) matrix b with a batch A of shape (p, m, n), pass ``b[None]``.
+
+    Args:
+      A: (..., m, n) real matrix or stack of matrices.
+      b: (..., m) or (..., m, k), the same dtype as A (NumPy arrays and lists are converted to
+        it when their dtype is a float or integer one).
+      rcond: None (``max(m, n) · ε``) or a real number >= 0.
+    Returns:
+      x of shape (..., n) or (..., n, k), same dtype as A.
+    Raises:
+      ValueError: A or b with NaN/Inf, an empty dimension or too few dimensions; b's rows not m;
+        batch axes that do not broadcast; rcond negative or not a finite number.
+      TypeError: complex, boolean or string entries; a b tensor of another dtype than A.
+
+    >>> lstsq([[1., 0.], [0., 1.], [1., 1.]], [1., 1., 0.]).numpy().round(4)  # overdetermined
+    array([0.3333, 0.3333])
+    >>> lstsq([[1., 1.]], [2.]).numpy()  # underdetermined: the shortest x with x1 + x2 = 2
+    array([1., 1.])
+    """
+    A = as_float_tensor(A, "A", min_ndim=2)
+    if isinstance(b, tf.Tensor | tf.Variable):
+        b = as_float_tensor(b, "b", min_ndim=1)
+        if b.dtype != A.dtype:
+            raise TypeError(
+                f"b must have A's dtype {A.dtype.name}; got {b.dtype.name} (cast one of them)"
+            )
+    else:
+        b = as_float_tensor(b, "b", min_ndim=1)
+        b = tf.cast(b, A.dtype) if b.dtype != A.dtype else b
+    rcond = _check_rcond(rcond, A)
+    m = A.shape[-2]
+    vector = len(b.shape) == 1 or len(b.shape) == len(A.shape) - 1
+    B = b[..., tf.newaxis] if vector else b
+    if B.shape[-2] != m:
+        what = "(..., m)" if vector else "(..., m, k)"
+        raise ValueError(
+            f"b must have shape {what} with m = {m} (A's rows); got b of shape {tuple(b.shape)} "
+            f"for A of shape {tuple(A.shape)}"
+        )
+    try:
+        np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
+    except ValueError:
+        raise ValueError(
+            f"the batch axes of A {tuple(A.shape)} and b {tuple(b.shape)} do not broadcast"
+        ) from None
+    s, U, V = tf.linalg.svd(A)
+    s_inv = _inverted_singular_values(s, rcond)
+    x = tf.matmul(V, s_inv[..., :, tf.newaxis] * tf.matmul(U, B, adjoint_a=True))
+    return x[..., 0] if vector else x
