@@ -18,7 +18,8 @@ One module per topic, imported as ``from helpers import images`` and so on:
 * :mod:`helpers.randomized` — ``randomized_svd`` (notebook 08);
 * :mod:`helpers.pca` — ``pca``, PCA through one thin SVD (notebook 09);
 * :mod:`helpers.denoise` — ``optimal_hard_threshold``, ``singular_value_threshold`` (notebook 09);
-* :mod:`helpers.lora` — low-rank adaptation through the SVD (notebook 10);
+* :mod:`helpers.lora` — ``update_spectrum``, ``subspace_similarity``, ``pissa_split``,
+  ``apply_pissa`` (notebook 10);
 * :mod:`helpers.plots` — figures shared by several notebooks;
 * :mod:`helpers.notebook` — ``setup_notebook``, the seed-everything call of every setup cell.
 """

@@ -7,6 +7,7 @@ notebook is the job of ``make book`` and of nbval. What a browser shows is check
 tests/test_book_browser.py.
 """
 
+import functools
 import json
 import re
 import sys
@@ -33,7 +34,9 @@ def notebook_page(nb):
     return f"notebooks/{nb.stem}.html"
 
 
+@functools.cache
 def soup(book_html, page):
+    """The parsed page (parsed once per session: the pages are large)."""
     return BeautifulSoup((book_html / page).read_text(encoding="utf-8"), "html.parser")
 
 
