@@ -107,6 +107,14 @@ def _check_seed(seed):
     return int(seed)
 
 
+def _check_batch_axes(X, Y, what):
+    """ValueError "<what> do not broadcast" unless the leading axes of two matrix stacks do."""
+    try:
+        np.broadcast_shapes(tuple(X.shape[:-2]), tuple(Y.shape[:-2]))
+    except ValueError:
+        raise ValueError(f"{what} do not broadcast") from None
+
+
 def _check_positive_int(value, name):
     ok = isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
     if not ok or int(value) < 1:
@@ -685,12 +693,7 @@ def lstsq(A, b, rcond=None):
             f"b must have shape {what} with m = {m} (A's rows); got b of shape {tuple(b.shape)} "
             f"for A of shape {tuple(A.shape)}"
         )
-    try:
-        np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
-    except ValueError:
-        raise ValueError(
-            f"the batch axes of A {tuple(A.shape)} and b {tuple(b.shape)} do not broadcast"
-        ) from None
+    _check_batch_axes(A, B, f"the batch axes of A {tuple(A.shape)} and b {tuple(b.shape)}")
     s, U, V = tf.linalg.svd(A)
     s_inv = _inverted_singular_values(s, rcond)
     x = tf.matmul(V, s_inv[..., :, tf.newaxis] * tf.matmul(U, B, adjoint_a=True))

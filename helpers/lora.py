@@ -15,11 +15,11 @@ singular components of ``W`` instead and freezes only the residual.
   :func:`pissa_split`, without changing what the layer computes.
 """
 
-import keras
 import numpy as np
 import tensorflow as tf
 
-from .linalg import _check_int, as_float_tensor, normalize_signs, svd
+from .linalg import _check_batch_axes, _check_int, as_float_tensor, normalize_signs, svd
+from .nn import _require_dense
 
 #: Largest ``max |UᵀU − I|`` accepted by :func:`subspace_similarity` as "orthonormal columns":
 #: loose enough for singular vectors computed in float32, far below the O(1) error of a matrix
@@ -106,13 +106,8 @@ def subspace_similarity(U_a, U_b, i=None, j=None):
             f"U_a and U_b must have the same number of rows (vectors of one space); got "
             f"{tuple(U_a.shape)} and {tuple(U_b.shape)}"
         )
-    try:
-        np.broadcast_shapes(tuple(U_a.shape[:-2]), tuple(U_b.shape[:-2]))
-    except ValueError:
-        raise ValueError(
-            f"the batch axes of U_a and U_b do not broadcast: {tuple(U_a.shape)} and "
-            f"{tuple(U_b.shape)}"
-        ) from None
+    _check_batch_axes(U_a, U_b, f"the batch axes of U_a {tuple(U_a.shape)} and U_b "
+                                f"{tuple(U_b.shape)}")
     i = a if i is None else _check_int(i, "i", 1, a, "the number of columns of U_a")
     j = b if j is None else _check_int(j, "j", 1, b, "the number of columns of U_b")
     _check_orthonormal(U_a, "U_a")
@@ -158,12 +153,7 @@ def pissa_split(W, rank):
 
 
 def _check_plain_dense(layer):
-    if not isinstance(layer, keras.layers.Layer):
-        raise TypeError(f"layer must be a keras.layers.Dense layer; got {type(layer).__name__}")
-    if not isinstance(layer, keras.layers.Dense):
-        raise ValueError(
-            f"layer must be a keras.layers.Dense layer; got {type(layer).__name__} {layer.name!r}"
-        )
+    _require_dense(layer)
     if not layer.built:
         raise ValueError(
             f"layer {layer.name!r} is not built yet, so it has no kernel: build the model "

@@ -156,14 +156,19 @@ def _factor_initializers(initializer, m, n, r):
     )
 
 
-def _check_dense(layer):
-    """Return the float64 (m, n) kernel of a built, plain Dense layer, or raise."""
+def _require_dense(layer):
+    """TypeError for a non-layer, ValueError for a layer that is not a keras.layers.Dense."""
     if not isinstance(layer, keras.layers.Layer):
         raise TypeError(f"layer must be a keras.layers.Dense layer; got {type(layer).__name__}")
     if not isinstance(layer, keras.layers.Dense):
         raise ValueError(
             f"layer must be a keras.layers.Dense layer; got {type(layer).__name__} {layer.name!r}"
         )
+
+
+def _check_dense(layer):
+    """Return the float64 (m, n) kernel of a built, plain Dense layer, or raise."""
+    _require_dense(layer)
     _check_float_kernel(layer, "factorize the float layer before quantizing it")
     return tf.cast(layer.kernel, tf.float64)
 
