@@ -565,7 +565,7 @@ def test_factorize_model_rejects():
 # SpectralMonitor
 # ---------------------------------------------------------------------------------------------
 def test_spectral_monitor_records_every_epoch():
-    helpers.setup_notebook(0)
+    tf.keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="h"),
                               keras.layers.Dense(2, name="out")], name="tiny")
     start = nn.layer_spectra(model)
