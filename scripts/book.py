@@ -33,7 +33,7 @@ def stage(src, stored=True, notebooks=None):
         shutil.rmtree(src)
     shutil.copytree(DOCS, src / "docs", ignore=shutil.ignore_patterns("__pycache__"))
     (src / "notebooks").mkdir(parents=True)
-    for path in notebooks or notebook_paths():
+    for path in notebook_paths() if notebooks is None else notebooks:
         target = src / "notebooks" / path.name
         if stored:
             shutil.copy2(path, target)

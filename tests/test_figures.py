@@ -3,8 +3,10 @@
 import base64
 import io
 import os
+import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import nbformat
@@ -72,58 +74,59 @@ plt.show()"""
 
 
 @pytest.fixture(scope="module")
-def executed():
-    """A one-figure notebook inside the project (so that conftest.py applies), executed."""
+def nbval_runs():
+    """One nbval run over three one-figure notebooks inside the project (so that conftest.py
+    applies): the executed original, one with its stored figure edited, and one whose plotting
+    code changed by one line. Returns {name: (failed, report text)}."""
     folder = ROOT / "build" / "figure-test"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "figure_check.ipynb"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    original = folder / "figure_unchanged.ipynb"
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(CODE.format(exponent=2))]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
-    nbformat.write(nb, path)
-    run_notebooks.execute(path, path)
-    yield path
-    path.unlink(missing_ok=True)
+    nbformat.write(nb, original)
+    run_notebooks.execute(original, original)
 
-
-def _nbval(path):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           str(path)], cwd=ROOT, capture_output=True, text=True, env=env,
-                          timeout=300)
-
-
-def _nbval_of_variant(nb, executed, name):
-    """nbval on ``nb`` written beside the executed notebook as ``name``."""
-    variant = executed.with_name(name)
-    nbformat.write(nb, variant)
-    try:
-        return _nbval(variant)
-    finally:
-        variant.unlink()
-
-
-def test_nbval_passes_an_unchanged_figure(executed):
-    proc = _nbval(executed)
-    assert proc.returncode == 0, proc.stdout[-3000:]
-
-
-def test_nbval_fails_when_a_stored_figure_is_edited(executed, tmp_path):
-    nb = nbformat.read(executed, as_version=4)
-    outputs = nb.cells[0].outputs
-    png_output = next(o for o in outputs if "image/png" in o.get("data", {}))
+    edited = nbformat.read(original, as_version=4)
+    png_output = next(o for o in edited.cells[0].outputs if "image/png" in o.get("data", {}))
     pixels = np.array(nbval_figures.decode(png_output["data"]["image/png"]))
     pixels[40:80, 60:120] = 0  # a black box on the stored figure
     buf = io.BytesIO()
     Image.fromarray(pixels).save(buf, format="PNG")
     png_output["data"]["image/png"] = base64.b64encode(buf.getvalue()).decode()
-    proc = _nbval_of_variant(nb, executed, "figure_edited.ipynb")
-    assert proc.returncode == 1 and "Figures differ" in proc.stdout, proc.stdout[-3000:]
+    nbformat.write(edited, folder / "figure_edited.ipynb")
+
+    changed = nbformat.read(original, as_version=4)
+    changed.cells[0].source = CODE.format(exponent=2.2)  # the stored figure is the old one
+    nbformat.write(changed, folder / "figure_changed.ipynb")
+
+    junit = folder / "junit.xml"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    f"--junitxml={junit}", *sorted(map(str, folder.glob("*.ipynb")))],
+                   cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+    results = {}
+    for case in ET.parse(junit).iter("testcase"):
+        name = case.get("classname").rsplit(".", 1)[0].rsplit(".", 1)[-1]
+        problem = case.find("failure")
+        results[name] = (problem is not None, "" if problem is None else problem.text or "")
+    yield results
+    shutil.rmtree(folder)
 
 
-def test_nbval_fails_when_one_line_of_plotting_code_changes(executed):
-    nb = nbformat.read(executed, as_version=4)
-    nb.cells[0].source = CODE.format(exponent=2.2)  # the stored figure is the old one
-    proc = _nbval_of_variant(nb, executed, "figure_changed.ipynb")
-    assert proc.returncode == 1 and "Figures differ" in proc.stdout, proc.stdout[-3000:]
+def test_nbval_passes_an_unchanged_figure(nbval_runs):
+    failed, report = nbval_runs["figure_unchanged"]
+    assert not failed, report[-3000:]
+
+
+def test_nbval_fails_when_a_stored_figure_is_edited(nbval_runs):
+    failed, report = nbval_runs["figure_edited"]
+    assert failed and "Figures differ" in report, report[-3000:]
+
+
+def test_nbval_fails_when_one_line_of_plotting_code_changes(nbval_runs):
+    failed, report = nbval_runs["figure_changed"]
+    assert failed and "Figures differ" in report, report[-3000:]
