@@ -18,8 +18,8 @@ singular components of ``W`` instead and freezes only the residual.
 import numpy as np
 import tensorflow as tf
 
-from .linalg import _check_batch_axes, _check_int, as_float_tensor, normalize_signs, svd
-from .nn import _require_dense
+from .linalg import _check_batch_axes, _check_int, as_float_tensor
+from .nn import _balanced_factors, _require_dense
 
 #: Largest ``max |UᵀU − I|`` accepted by :func:`subspace_similarity` as "orthonormal columns":
 #: loose enough for singular vectors computed in float32, far below the O(1) error of a matrix
@@ -145,10 +145,8 @@ def pissa_split(W, rank):
     W = as_float_tensor(W, "W")
     m, n = W.shape[-2:]
     rank = _check_int(rank, "rank", 1, min(m, n), f"min(m, n) of the {m}×{n} kernel")
-    s, U, V = normalize_signs(*svd(tf.cast(W, tf.float64)))
-    root = tf.sqrt(s[..., :rank])[..., tf.newaxis, :]  # (..., 1, rank)
-    A = tf.cast(U[..., :rank] * root, W.dtype)
-    B = tf.cast(tf.linalg.matrix_transpose(V[..., :rank] * root), W.dtype)
+    A, B = _balanced_factors(tf.cast(W, tf.float64), rank)
+    A, B = tf.cast(A, W.dtype), tf.cast(B, W.dtype)
     return A, B, W - tf.matmul(A, B)
 
 

@@ -187,6 +187,14 @@ def _check_float_kernel(layer, advice):
         )
 
 
+def _balanced_factors(W, rank):
+    """``A = U_r diag(√s_r)``, ``B = diag(√s_r) V_rᵀ`` of a float64 ``(..., m, n)`` W (signs
+    normalised): ``A B`` is W's best rank-r approximation, split evenly between the factors."""
+    s, U, V = normalize_signs(*svd(W))
+    root = tf.sqrt(s[..., :rank])[..., tf.newaxis, :]  # (..., 1, rank)
+    return U[..., :rank] * root, tf.linalg.matrix_transpose(V[..., :rank] * root)
+
+
 def factorize_dense(layer, rank, name=None):
     """Replace a built Dense layer by a :class:`LowRankDense` holding its truncated SVD.
 
@@ -220,10 +228,7 @@ def factorize_dense(layer, rank, name=None):
     rank = _check_int(rank, "rank", 1, min(m, n), f"min(m, n) of the {m}×{n} kernel")
     if name is None:
         name = f"{layer.name}_rank{rank}"
-    s, U, V = normalize_signs(*svd(W))
-    root = tf.sqrt(s[:rank])
-    A = U[:, :rank] * root
-    B = tf.transpose(V[:, :rank] * root)
+    A, B = _balanced_factors(W, rank)
     new = LowRankDense(n, rank, activation=layer.activation, use_bias=layer.use_bias,
                        name=name, dtype=layer.dtype_policy, trainable=layer.trainable)
     new.build((None, m))
