@@ -1,5 +1,6 @@
 """Fixtures shared by the book's tests: the book is built once per session from the stored notebooks."""
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -18,8 +19,6 @@ def book_html():
     src, out = BOOK_TEST / "src", BOOK_TEST / "html"
     book_script.stage(src, stored=True)
     if out.exists():
-        import shutil
-
         shutil.rmtree(out)
     assert book_script.render(src, out) == 0, "sphinx-build -W failed: see its messages above"
     return out
