@@ -36,8 +36,9 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
+# One pytest-xdist worker per core; a file's tests (a notebook's cells) stay on one worker.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 test-portable: $(STAMP)
 	$(BIN)/python scripts/check_portable.py
