@@ -11,13 +11,14 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup lock test test-portable book notebooks lab kernel bench lint clean
+.PHONY: help setup lock test test-portable book notebooks translations lab kernel bench lint clean
 
 help:
 	@echo "make book       execute every notebook (fresh copies) and render build/html/"
 	@echo "make test       the whole suite: unit tests + strict nbval on every notebook"
 	@echo "make test-portable  strict nbval under other BLAS kernels, 1 CPU and 8 threads"
 	@echo "make notebooks  re-execute notebooks in place to refresh the stored outputs"
+	@echo "make translations  write the Chinese notebooks notebooks-zh-CN/ from the translations"
 	@echo "make lab        JupyterLab, opened on the first notebook"
 	@echo "make kernel     register .venv as the Jupyter kernel \"SVD with TensorFlow\""
 	@echo "make setup      .venv from the hash-checked lock requirements.txt"
@@ -49,6 +50,11 @@ book: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python scripts/run_notebooks.py --in-place $(NB)
 	$(BIN)/python scripts/normalize_notebooks.py $(NB)
+
+# The Simplified Chinese notebooks: the English ones with translations/zh-CN/ (it fails, naming
+# the cells, when a translation is missing or stale; `--update` marks what to translate).
+translations: $(STAMP)
+	$(BIN)/python scripts/translations.py
 
 # One universal lock: Python 3.11-3.13 on Linux (x86-64, aarch64), macOS and Windows, one version
 # of every package wherever possible (--fork-strategy fewest). The existing file's versions are

@@ -4,11 +4,16 @@
     python scripts/book.py --stored        # render the stored (nbval-checked) notebooks as they are
     python scripts/book.py --stored --out-dir DIR
 
-Sphinx reads a staged copy of the sources, ``build/book-src/``: ``docs/`` (configuration and pages)
-and ``notebooks/``, either fresh executed copies (executed from the committed notebooks' own
-folder, so that ``../data`` resolves, under the settings nbval uses) or the stored notebooks. The
-committed notebooks are never modified. A warning fails the build (``-W --keep-going``).
-The result is ``build/html/index.html``; it works from disk, offline.
+Two editions: English at the root of the book, Simplified Chinese under ``zh-CN/``. Sphinx reads
+a staged copy of each edition's sources, ``build/book-src/en/`` and ``build/book-src/zh_CN/``,
+laid out alike: ``docs/`` (configuration and pages) and ``notebooks/``. The English notebooks
+are either fresh executed copies (executed from the committed notebooks' own folder, so that
+``../data`` resolves, under the settings nbval uses) or the stored ones; the Chinese notebooks are
+generated from those English copies and the translations (``scripts/translations.py``; with
+``--stored`` they are exactly the committed ``notebooks-zh-CN/``, as a test checks). The
+committed notebooks are never modified. A
+warning fails the build (``-W --keep-going``). The result is ``build/html/index.html`` (English)
+and ``build/html/zh-CN/index.html``; both work from disk, offline.
 """
 
 import argparse
@@ -20,18 +25,44 @@ from pathlib import Path
 from sphinx.cmd.build import build_main
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from normalize_notebooks import canonical_text  # noqa: E402
 from run_notebooks import ROOT, execute, notebook_paths  # noqa: E402
+
+import translations  # noqa: E402
 
 BUILD = ROOT / "build"
 DOCS = ROOT / "docs"
+ZH_DOCS = DOCS / "zh-CN"  # the Chinese pages, staged as docs/*.md
+GLOSSARY = DOCS / "glossary.zh-CN.md"  # staged as docs/glossary.md
+EDITIONS = ("en", "zh_CN")
+FOLDER = {"en": "", "zh_CN": "zh-CN"}  # where each edition goes in the book
+CHINESE_ONLY = shutil.ignore_patterns("__pycache__", ZH_DOCS.name, GLOSSARY.name)
 
 
-def stage(src, stored=True, notebooks=None):
-    """Copy docs/ and the notebooks (stored, or executed afresh) into ``src``; return ``src``."""
+def stage_chinese(src, english_src):
+    """Stage the Chinese edition in ``src`` from the staged English one: its pages, and notebooks
+    generated from the English copies (fresh or stored) plus the translations."""
     src = Path(src)
     if src.exists():
         shutil.rmtree(src)
-    shutil.copytree(DOCS, src / "docs", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(DOCS, src / "docs", ignore=shutil.ignore_patterns(
+        "__pycache__", ZH_DOCS.name, "*.md"))
+    for page in ZH_DOCS.glob("*.md"):
+        shutil.copy2(page, src / "docs" / page.name)
+    shutil.copy2(GLOSSARY, src / "docs" / "glossary.md")
+    (src / "notebooks").mkdir(parents=True)
+    for path in sorted((Path(english_src) / "notebooks").glob("*.ipynb")):
+        text = canonical_text(translations.generate(path))
+        (src / "notebooks" / path.name).write_text(text, encoding="utf-8")
+    return src
+
+
+def stage(src, stored=True, notebooks=None):
+    """Copy docs/ (English pages) and the notebooks (stored, or executed afresh) into ``src``."""
+    src = Path(src)
+    if src.exists():
+        shutil.rmtree(src)
+    shutil.copytree(DOCS, src / "docs", ignore=CHINESE_ONLY)
     (src / "notebooks").mkdir(parents=True)
     for path in notebook_paths() if notebooks is None else notebooks:
         target = src / "notebooks" / path.name
@@ -45,11 +76,22 @@ def stage(src, stored=True, notebooks=None):
     return src
 
 
-def render(src, out, quiet=True):
+def render(src, out, quiet=True, language="en"):
     """sphinx-build -W --keep-going on a staged ``src`` into ``out``; returns the exit status."""
     args = ["-b", "html", "-W", "--keep-going", "-c", str(Path(src) / "docs"), "-j", "1",
-            "-d", str(Path(src) / ".doctrees"), str(src), str(out)]
+            "-D", f"language={language}", "-d", str(Path(src) / ".doctrees"), str(src), str(out)]
     return build_main((["-q"] if quiet else []) + args)
+
+
+def build(src_root, out, stored=True):
+    """Stage and render both editions into ``out`` (English) and ``out/zh-CN``; exit status."""
+    src_root, out = Path(src_root), Path(out)
+    english = stage(src_root / "en", stored=stored)
+    chinese = stage_chinese(src_root / "zh_CN", english)
+    if out.exists():
+        shutil.rmtree(out)
+    status = render(english, out)
+    return status or render(chinese, out / FOLDER["zh_CN"], language="zh_CN")
 
 
 def main(argv=None):
@@ -60,13 +102,11 @@ def main(argv=None):
     parser.add_argument("--src-dir", type=Path, default=BUILD / "book-src")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    stage(args.src_dir, stored=args.stored)
-    if args.out_dir.exists():
-        shutil.rmtree(args.out_dir)
-    status = render(args.src_dir, args.out_dir)
+    status = build(args.src_dir, args.out_dir, stored=args.stored)
     took = time.perf_counter() - start
     if status == 0:
-        print(f"book: {args.out_dir / 'index.html'} ({took:.0f} s)")
+        print(f"book: {args.out_dir / 'index.html'} and "
+              f"{args.out_dir / FOLDER['zh_CN'] / 'index.html'} ({took:.0f} s)")
     else:
         print(f"book: sphinx-build failed (exit status {status})", file=sys.stderr)
     return status

@@ -1,7 +1,7 @@
 """Fixtures shared by the book's tests: the book is built once per session from the stored notebooks."""
 
-import shutil
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -15,21 +15,22 @@ BOOK_TEST = ROOT / "build" / "book-test"
 
 
 @pytest.fixture(scope="session")
-def book_html(testrun_uid):
-    """build/book-test/html: the book rendered (not executed) from the committed notebooks.
+def book_html(request):
+    """build/book-test/html: the book rendered (not executed) from the committed notebooks,
+    English at the root and the Chinese edition under zh-CN/.
 
     Built once per test run: under pytest-xdist (`make test`) the first worker that needs it
     builds it while holding a file lock, and the others wait for it and reuse it."""
+    # the test run's id, shared by its pytest-xdist workers; a run without xdist builds its own
+    run_id = getattr(request.config, "workerinput", {}).get("testrunuid") or uuid.uuid4().hex
     src, out = BOOK_TEST / "src", BOOK_TEST / "html"
     BOOK_TEST.mkdir(parents=True, exist_ok=True)
     built = BOOK_TEST / "built-by-run"
     with FileLock(BOOK_TEST / "build.lock"):
-        if built.is_file() and built.read_text() == testrun_uid and out.is_dir():
+        if built.is_file() and built.read_text() == run_id and out.is_dir():
             return out
         built.unlink(missing_ok=True)
-        book_script.stage(src, stored=True)
-        if out.exists():
-            shutil.rmtree(out)
-        assert book_script.render(src, out) == 0, "sphinx-build -W failed: see its messages above"
-        built.write_text(testrun_uid)
+        status = book_script.build(src, out, stored=True)
+        assert status == 0, "sphinx-build -W failed: see its messages above"
+        built.write_text(run_id)
     return out

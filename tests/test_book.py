@@ -4,7 +4,8 @@ downloads, MathJax from the build, and nothing loaded from the network.
 The book is rendered once per session from the committed, already-executed notebooks
 (``scripts/book.py --stored``, fixture ``book_html`` in tests/conftest.py); executing every
 notebook is the job of ``make book`` and of nbval. What a browser shows is checked in
-tests/test_book_browser.py.
+tests/test_book_browser.py. Both editions are checked alike: English at the book's root, and the
+Simplified Chinese edition under ``zh-CN/`` (its notebooks are ``notebooks-zh-CN/``).
 """
 
 import functools
@@ -24,6 +25,36 @@ import book as book_script  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 PAGES = ["docs/index.html", "docs/teaching.html", "docs/running.html", "docs/references.html"]
+
+
+class Edition:
+    """One edition of the book: where it is, its notebooks, the words its pages use."""
+
+    def __init__(self, name, folder, notebook_dir, pages, solution, minutes):
+        self.name, self.folder = name, folder
+        self.notebooks = [notebook_dir / nb.name for nb in NOTEBOOKS]
+        self.pages, self.solution, self.minutes = pages, solution, minutes
+
+    def __repr__(self):
+        return self.name
+
+
+EDITIONS = [
+    Edition("en", "", ROOT / "notebooks", PAGES, "Solution", "{} min"),
+    Edition("zh-CN", "zh-CN", ROOT / "notebooks-zh-CN", PAGES + ["docs/glossary.html"], "解答",
+            "{} 分钟"),
+]
+
+
+@pytest.fixture(params=EDITIONS, ids=repr)
+def edition(request):
+    return request.param
+
+
+@pytest.fixture
+def html(book_html, edition):
+    """The root of one edition in the built book."""
+    return book_html / edition.folder
 REMOTE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:)?//")  # http://, https://, //host, ...
 CSS_REMOTE = re.compile(r"(?:url\(|@import)\s*['\"]?(?:https?:)?//[^)'\";]*")
 LOADING = [("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"),
@@ -41,35 +72,60 @@ def soup(book_html, page):
     return BeautifulSoup((book_html / page).read_text(encoding="utf-8"), "html.parser")
 
 
-def all_pages():
-    return PAGES + [notebook_page(nb) for nb in NOTEBOOKS]
+def all_pages(edition=EDITIONS[0]):
+    return edition.pages + [notebook_page(nb) for nb in NOTEBOOKS]
 
 
-def test_every_page_exists_with_a_title(book_html):
+def test_every_page_exists_with_a_title(html, edition):
     assert NOTEBOOKS, "no notebooks found"
-    for page in all_pages() + ["search.html"]:
-        assert (book_html / page).is_file(), page
-        assert soup(book_html, page).title.get_text(strip=True), f"{page} has no <title>"
-    top = (book_html / "index.html").read_text()
+    for page in all_pages(edition) + ["search.html"]:
+        assert (html / page).is_file(), page
+        assert soup(html, page).title.get_text(strip=True), f"{page} has no <title>"
+    top = (html / "index.html").read_text()
     assert 'url=docs/index.html' in top  # the top-level index.html opens the home page
 
 
-def test_home_lists_the_notebooks_in_order_with_summary_time_and_total(book_html):
-    home = soup(book_html, "docs/index.html")
+def test_home_lists_the_notebooks_in_order_with_summary_time_and_total(html, edition):
+    home = soup(html, "docs/index.html")
     rows = home.select("table tbody tr")
-    metas = [json.loads(nb.read_text())["metadata"]["svd_course"] for nb in NOTEBOOKS]
+    metas = [json.loads(nb.read_text())["metadata"]["svd_course"] for nb in edition.notebooks]
     assert len(rows) == len(NOTEBOOKS) + 1  # one per notebook, then the total
     for row, nb, meta in zip(rows, NOTEBOOKS, metas, strict=False):
         cells = [td.get_text(" ", strip=True) for td in row.find_all("td")]
         assert cells[0] == nb.name[:2]
         assert row.find("a")["href"].endswith(f"../notebooks/{nb.stem}.html")
-        assert cells[2] == meta["summary"] and cells[3] == f"{meta['minutes']} min"
+        assert cells[2] == meta["summary"]
+        assert cells[3] == edition.minutes.format(meta["minutes"])
     total = sum(m["minutes"] for m in metas)
-    assert f"{total} min" in rows[-1].get_text(" ", strip=True)
+    assert edition.minutes.format(total) in rows[-1].get_text(" ", strip=True)
+
+
+def test_every_page_links_to_the_same_page_in_the_other_edition(book_html):
+    """The header's language switch: English page -> its Chinese page, and back."""
+    english, chinese = book_html, book_html / "zh-CN"
+    for page in all_pages(EDITIONS[0]) + ["search.html"]:
+        link = soup(english, page).select_one("a.language-switch")
+        assert link is not None and link.get_text(strip=True) == "简体中文", page
+        assert ((english / page).parent / link["href"]).resolve() == (chinese / page).resolve()
+    for page in all_pages(EDITIONS[1]) + ["search.html"]:
+        link = soup(chinese, page).select_one("a.language-switch")
+        assert link is not None and link.get_text(strip=True) == "English", page
+        target = page if (english / page).is_file() else "docs/index.html"  # the glossary
+        assert ((chinese / page).parent / link["href"]).resolve() == (english / target).resolve()
+    assert soup(chinese, "docs/index.html").html["lang"] == "zh-CN"
+
+
+def test_the_chinese_search_index_knows_chinese_words(book_html):
+    """Sphinx's Chinese search splits words with jieba: without it no Chinese term is indexed."""
+    text = (book_html / "zh-CN" / "searchindex.js").read_text(encoding="utf-8")
+    terms = json.loads(text[text.index("(") + 1:text.rindex(")")])["terms"]
+    for term in ("奇异值", "低秩近似", "谱范数", "幂迭代", "主成分分析"):
+        assert term in terms, term
 
 
 @pytest.mark.parametrize("i", range(len(NOTEBOOKS)))
-def test_previous_and_next_follow_the_order(book_html, i):
+def test_previous_and_next_follow_the_order(html, i):
+    book_html = html
     order = ["docs/index.html"] + [notebook_page(nb) for nb in NOTEBOOKS]
     page = soup(book_html, notebook_page(NOTEBOOKS[i]))
     here = book_html / notebook_page(NOTEBOOKS[i])
@@ -81,9 +137,10 @@ def test_previous_and_next_follow_the_order(book_html, i):
         assert (here.parent / nxt["href"]).resolve() == (book_html / order[i + 2]).resolve()
 
 
-def test_every_local_link_and_image_resolves(book_html):
+def test_every_local_link_and_image_resolves(html, edition):
+    book_html = html
     problems = []
-    for page in all_pages():
+    for page in all_pages(edition):
         here = book_html / page
         doc = soup(book_html, page)
         for tag, attr in [("a", "href")] + LOADING:
@@ -103,9 +160,10 @@ def test_every_local_link_and_image_resolves(book_html):
     assert not problems, problems[:20]
 
 
-def test_nothing_is_loaded_from_the_network(book_html):
+def test_nothing_is_loaded_from_the_network(html, edition):
+    book_html = html
     remote = []
-    for page in all_pages() + ["search.html"]:
+    for page in all_pages(edition) + ["search.html"]:
         for tag, attr in LOADING:
             for el in soup(book_html, page).find_all(tag):
                 if el.get(attr) and REMOTE.match(el[attr]):
@@ -116,26 +174,28 @@ def test_nothing_is_loaded_from_the_network(book_html):
     assert not remote, remote[:20]
 
 
-def test_mathjax_comes_with_the_book(book_html):
+def test_mathjax_comes_with_the_book(html):
+    book_html = html
     assert (book_html / "_static" / "mathjax" / "tex-svg.js").is_file()
     for page in [notebook_page(nb) for nb in NOTEBOOKS]:
         srcs = [s.get("src", "") for s in soup(book_html, page).find_all("script")]
         assert any("_static/mathjax/tex-svg.js" in s for s in srcs), page
 
 
-@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
-def test_figures_solutions_and_download_of_every_notebook(book_html, nb):
+@pytest.mark.parametrize("i", range(len(NOTEBOOKS)), ids=lambda i: NOTEBOOKS[i].stem)
+def test_figures_solutions_and_download_of_every_notebook(html, edition, i):
+    book_html, nb = html, edition.notebooks[i]
     data = json.loads(nb.read_text())
     stored_pngs = sum("image/png" in o.get("data", {}) for c in data["cells"]
                       if c["cell_type"] == "code" for o in c["outputs"])
-    solutions = sum("".join(c["source"]).count("<summary>Solution</summary>")
+    solutions = sum("".join(c["source"]).count(f"<summary>{edition.solution}</summary>")
                     for c in data["cells"] if c["cell_type"] == "markdown")
     page = soup(book_html, notebook_page(nb))
     images = [img["src"] for img in page.select("img") if "_images/" in img.get("src", "")]
     assert len(images) == stored_pngs
     details = page.find_all("details")
     assert solutions > 0 and len(details) == solutions
-    assert all(d.find("summary").get_text(strip=True) == "Solution" for d in details)
+    assert all(d.find("summary").get_text(strip=True) == edition.solution for d in details)
     assert not any(d.has_attr("open") for d in details)  # collapsed until clicked
     downloads = [a["href"] for a in page.find_all("a", href=True)
                  if a["href"].endswith(f"_sources/notebooks/{nb.name}")]
@@ -160,8 +220,8 @@ def test_a_warning_fails_the_build(book_html, tmp_path):
     """The book builds cleanly (book_html); one broken link in a page fails it (-W). The
     session's build is copied and rebuilt incrementally: only the edited page is read again."""
     src, out = tmp_path / "src", tmp_path / "html"
-    shutil.copytree(book_html.parent / "src", src)
-    shutil.copytree(book_html, out)
+    shutil.copytree(book_html.parent / "src" / "en", src)
+    shutil.copytree(book_html, out, ignore=shutil.ignore_patterns("zh-CN"))
     running = src / "docs" / "running.md"
     running.write_text(running.read_text() + "\n[a link to nowhere](nowhere.md)\n")
     assert book_script.render(src, out) != 0

@@ -4,7 +4,9 @@ On every page: no console error and no request that leaves the disk; MathJax typ
 equations (no raw TeX left in the visible text); on notebook pages a figure drawn, previous/next
 leading where they should, a solution that opens on click. The search page finds "Eckart" on
 notebook 04's page, and the theme switches to dark mode. Screenshots of the home page and of one
-notebook page are saved under build/screenshots/ for a reviewer.
+notebook page (of each edition) are saved under build/screenshots/ for a reviewer. The Chinese
+edition (zh-CN/) gets the same checks on every page, a search for Chinese words, and the link
+between the editions.
 
 The browser is the system's Chromium (Debian: `apt-get install chromium`), driven by Playwright;
 nothing is downloaded. Without a browser the test is skipped with that advice, except in CI
@@ -96,6 +98,9 @@ def open_page(browser, book_html, page):
 
 
 ORDER = ["docs/index.html"] + [f"notebooks/{nb.stem}.html" for nb in NOTEBOOKS]
+# The Chinese edition: the same pages under zh-CN/, and its glossary.
+CHINESE = "zh-CN"
+ZH_PAGES = [f"{CHINESE}/{p}" for p in PAGES + ["docs/glossary.html"] + ORDER[1:]]
 
 
 def check_navigation_and_a_solution(p, book_html, page):
@@ -110,13 +115,16 @@ def check_navigation_and_a_solution(p, book_html, page):
     assert details.evaluate("d => d.open") is False
     details.locator("summary").click()
     assert details.evaluate("d => d.open") is True
-    assert details.evaluate("d => d.innerText.length") > len("Solution") + 20
+    assert details.evaluate("d => d.innerText.length") > len("Solution") + 10
 
 
-@pytest.mark.parametrize("page", PAGES + ORDER[1:])
+@pytest.mark.parametrize("page", PAGES + ORDER[1:] + ZH_PAGES)
 def test_page_offline_math_figures_navigation(browser, book_html, page):
-    """Each page opened once: nothing off the disk, no console error, no raw TeX; on notebook
-    pages also equations typeset, a figure drawn, previous/next, and a solution that opens."""
+    """Each page of both editions opened once: nothing off the disk, no console error, no raw
+    TeX; on notebook pages also equations typeset, a figure drawn, previous/next, and a solution
+    that opens."""
+    if page.startswith(f"{CHINESE}/"):
+        book_html, page = book_html / CHINESE, page.removeprefix(f"{CHINESE}/")
     p = open_page(browser, book_html, page)
     try:
         assert not p.remote, f"requests off the disk: {p.remote[:5]}"
@@ -135,13 +143,36 @@ def test_page_offline_math_figures_navigation(browser, book_html, page):
         p.close()
 
 
-def test_search_finds_eckart_on_notebook_04(browser, book_html):
-    p = Page(browser, book_html / "search.html")
+@pytest.mark.parametrize(("edition", "query", "expected"), [
+    ("", "Eckart", "notebooks/04_frobenius_error_identity.html"),
+    (CHINESE, "Eckart", "notebooks/04_frobenius_error_identity.html"),
+    (CHINESE, "奇异值", "notebooks/01_svd_basics.html"),
+    (CHINESE, "幂迭代", "notebooks/06_spectral_norm.html"),
+])
+def test_search_finds_a_word_on_its_notebook(browser, book_html, edition, query, expected):
+    search = book_html / edition / "search.html"
+    p = Page(browser, search)
     try:
-        p.page.goto((book_html / "search.html").resolve().as_uri() + "?q=Eckart")
+        p.page.goto(search.resolve().as_uri() + "?q=" + query)
         p.page.wait_for_selector("ul.search li a", timeout=30000)
         hits = p.page.eval_on_selector_all("ul.search li a", "as => as.map(a => a.href)")
-        assert any("notebooks/04_frobenius_error_identity.html" in h for h in hits), hits
+        assert any(h.endswith(f"{edition}/{expected}".lstrip("/")) for h in hits), hits
+        assert not p.remote and not p.errors, (p.remote, p.errors)
+    finally:
+        p.close()
+
+
+def test_the_language_switch_leads_to_the_other_edition_and_back(browser, book_html):
+    page = "notebooks/04_frobenius_error_identity.html"
+    p = open_page(browser, book_html, page)
+    try:
+        p.page.locator("a.language-switch").first.click()
+        p.page.wait_for_load_state("load")
+        assert p.page.url == (book_html / CHINESE / page).resolve().as_uri()
+        assert p.page.evaluate("() => document.documentElement.lang") == "zh-CN"
+        p.page.locator("a.language-switch").first.click()
+        p.page.wait_for_load_state("load")
+        assert p.page.url == (book_html / page).resolve().as_uri()
         assert not p.remote and not p.errors, (p.remote, p.errors)
     finally:
         p.close()
@@ -161,9 +192,15 @@ def test_dark_mode_and_screenshots(browser, book_html):
         p.page.screenshot(path=str(SHOTS / "home-dark.png"), full_page=False)
     finally:
         p.close()
-    nb = open_page(browser, book_html, f"notebooks/{NOTEBOOKS[2].stem}.html")
+    for folder, name in (("", NOTEBOOKS[2].stem), (CHINESE, f"{NOTEBOOKS[2].stem}.zh-CN")):
+        nb = open_page(browser, book_html / folder, f"notebooks/{NOTEBOOKS[2].stem}.html")
+        try:
+            nb.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+        finally:
+            nb.close()
+    home = open_page(browser, book_html / CHINESE, "docs/index.html")
     try:
-        nb.page.screenshot(path=str(SHOTS / f"{NOTEBOOKS[2].stem}.png"), full_page=False)
+        home.page.screenshot(path=str(SHOTS / "home.zh-CN.png"), full_page=False)
     finally:
-        nb.close()
+        home.close()
     assert (SHOTS / "home.png").stat().st_size > 10_000
