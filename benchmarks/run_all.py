@@ -15,8 +15,9 @@ What it does
        ``build/bench/notebooks/`` with ``scripts/run_notebooks.py``'s ``execute()`` (the settings
        nbval uses, kernel start-up included; it shuts each kernel down when its notebook is
        done), ``--notebook-runs`` times, round-robin.
-    3. The whole test suite, ``python -m pytest`` from the project root (what ``make test`` runs
-       once the environment is installed), ``--suite-runs`` times; the counts of passed, failed,
+    3. The whole test suite, ``python -m pytest -n auto --dist loadfile`` from the project root
+       (what ``make test`` runs once the environment is installed: one pytest-xdist worker per
+       core, a file's tests on one worker), ``--suite-runs`` times; the counts of passed, failed,
        skipped tests are read from the ``--junitxml`` report it is asked to write.
 
 How to read results.md
@@ -68,11 +69,14 @@ DEFAULT_OUTPUT = BENCH_DIR / "results.md"
 QUICK_OUTPUT = BUILD / "results_quick.md"
 
 #: The benchmarks of the collection, in report order (bench_<name>.py). Others found are added.
-EXPECTED = ["compression", "svd_grad", "power_iteration", "randomized", "svd_backends"]
+EXPECTED = ["compression", "svd_grad", "power_iteration", "randomized", "svd_backends", "scaling"]
 NOTEBOOK_LIMIT_S = 30.0
 SUITE_LIMIT_S = 180.0
 BENCH_TIMEOUT_S = 3600
 SUITE_TIMEOUT_S = 1800
+#: How ``make test`` runs the suite: one pytest-xdist worker per core, a file's tests together.
+SUITE_ARGS = ("-n", "auto", "--dist", "loadfile")
+SUITE_COMMAND = "python -m pytest " + " ".join(SUITE_ARGS)
 
 _CHILD = r"""
 import importlib.util, json, os, sys
@@ -258,8 +262,9 @@ def junit_outcome(path):
     return ", ".join(f"{count} {word}" for count, word in parts if count) or "no tests ran"
 
 
-def time_suite(runs, log, pytest_args=()):
-    """Time ``python -m pytest`` from the project root; return times and the outcome line."""
+def time_suite(runs, log, pytest_args=SUITE_ARGS):
+    """Time ``python -m pytest -n auto --dist loadfile`` (as ``make test``) from the project root;
+    return times and the outcome line."""
     times, outcome, code = [], "", 0
     for i in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
@@ -336,7 +341,7 @@ def write_report(path, machine, settings, benches, notebooks, suite, load_start,
                            med <= NOTEBOOK_LIMIT_S))
     if suite and suite["times"]:
         med = statistics.median(suite["times"])
-        checks.append(("test suite", f"python -m pytest ({suite['outcome']})", _fmt_time(med),
+        checks.append(("test suite", f"{SUITE_COMMAND} ({suite['outcome']})", _fmt_time(med),
                        f"<= {SUITE_LIMIT_S:g} s, all passed",
                        med <= SUITE_LIMIT_S and not suite["code"]))
 
@@ -459,7 +464,7 @@ def write_report(path, machine, settings, benches, notebooks, suite, load_start,
         add("| --- | ---: | ---: | --- | --- | --- |")
         med = statistics.median(suite["times"]) if suite["times"] else None
         ok = med is not None and med <= SUITE_LIMIT_S and not suite["code"]
-        add(f"| `python -m pytest` (= `make test`) | {_fmt_time(med)} | {len(suite['times'])} | "
+        add(f"| `{SUITE_COMMAND}` (= `make test`) | {_fmt_time(med)} | {len(suite['times'])} | "
             f"{_cell(suite['outcome'])} | <= {SUITE_LIMIT_S:g} s, all passed | {_result(ok)} |")
     add("")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,8 @@ One module per topic, imported as ``from helpers import images`` and so on:
 * :mod:`helpers.spectral` — ``power_iteration``, ``lipschitz_upper_bound``, ``conv_norm_bound``,
   ``conv_operator_norm`` (notebook 06);
 * :mod:`helpers.nn` — ``layer_spectra``, ``factorize_dense`` and ``LowRankDense`` (notebook 07);
-* :mod:`helpers.randomized` — ``randomized_svd`` (notebook 08);
+* :mod:`helpers.randomized` — ``randomized_svd`` (notebook 08); ``streaming_randomized_svd`` and
+  ``single_pass_svd`` for matrices beyond memory (notebook 11);
 * :mod:`helpers.pca` — ``pca``, PCA through one thin SVD (notebook 09);
 * :mod:`helpers.denoise` — ``optimal_hard_threshold``, ``singular_value_threshold`` (notebook 09);
 * :mod:`helpers.lora` — ``update_spectrum``, ``subspace_similarity``, ``pissa_split``,

@@ -1,4 +1,7 @@
-"""Tests for helpers.randomized.randomized_svd: shapes, batches, exactness, quality, bad inputs."""
+"""Tests for helpers.randomized.randomized_svd: shapes, batches, exactness, quality, bad inputs.
+
+streaming_randomized_svd and single_pass_svd are tested in test_streaming.py.
+"""
 
 import numpy as np
 import pytest
@@ -92,6 +95,34 @@ def test_never_better_than_optimal(args):
     err2 = tf.reduce_sum(tf.square(A - helpers.reconstruct(s, U, V)), axis=[-2, -1]).numpy()
     optimal = helpers.tail_energy(s_true, rank).numpy()
     assert np.all(err2 >= optimal * (1 - 1e-9) - 1e-10)
+
+
+def hmt_numpy(A, rank, oversample, power_iters, seed):
+    """HMT Algorithm 4.4 (subspace iteration) and the small SVD in NumPy, with the documented Ω."""
+    m, n = A.shape
+    width = min(rank + oversample, m, n)
+    omega = tf.random.stateless_normal([n, width], seed=[seed, 0], dtype=tf.float64).numpy()
+    Q, _ = np.linalg.qr(A @ omega)
+    for _ in range(power_iters):
+        Z, _ = np.linalg.qr(A.T @ Q)
+        Q, _ = np.linalg.qr(A @ Z)
+    U_small, s, Vt = np.linalg.svd(Q.T @ A, full_matrices=False)
+    return s[:rank], (Q @ U_small)[:, :rank], Vt[:rank].T
+
+
+@given(matrices_and_rank(max_batch_dims=0), st.integers(0, 4), st.integers(0, 3),
+       st.integers(0, 2**31 - 1))
+def test_matches_hmt_algorithm_in_numpy(args, oversample, power_iters, seed):
+    # The same algorithm and the same Ω in NumPy (Aᵀ Q formed directly there, as (Qᵀ A)ᵀ in
+    # randomized_svd): equal to rounding. Compared through s and U diag(s) Vᵀ, which, unlike the
+    # singular vectors, do not depend on sign conventions.
+    A, rank = args
+    A = A.astype(np.float64)
+    s, U, V = randomized_svd(A, rank, oversample=oversample, power_iters=power_iters, seed=seed)
+    s_np, U_np, V_np = hmt_numpy(A, rank, oversample, power_iters, seed)
+    np.testing.assert_allclose(s.numpy(), s_np, atol=1e-10, rtol=0)
+    np.testing.assert_allclose(helpers.reconstruct(s, U, V).numpy(), (U_np * s_np) @ V_np.T,
+                               atol=1e-9, rtol=0)
 
 
 # ---------------------------------------------------------------------------------------------
