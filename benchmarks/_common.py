@@ -23,20 +23,25 @@ def interleaved_medians(cases, runs, warmup=True):
     result is computed (call ``.numpy()`` inside it).
 
     Args:
-      cases: dict name -> callable.  runs: int >= 1.  warmup: call each case once first, so that
-        first-call overheads (tracing, allocation) are not measured.
+      cases: dict name -> callable.  runs: int >= 1, or dict name -> int (fewer runs for the
+        slowest cases; a case stops once it has had its runs).  warmup: call each case once
+        first, so that first-call overheads (tracing, allocation) are not measured.
     Returns:
       dict name -> median seconds.
     """
+    if not isinstance(runs, dict):
+        runs = dict.fromkeys(cases, runs)
+    runs = {name: max(1, int(runs[name])) for name in cases}
     if warmup:
         for fn in cases.values():
             fn()
     times = {name: [] for name in cases}
-    for _ in range(max(1, int(runs))):
+    for i in range(max(runs.values())):
         for name, fn in cases.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
+            if i < runs[name]:
+                start = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - start)
     return {name: statistics.median(t) for name, t in times.items()}
 
 

@@ -219,20 +219,6 @@ class NpyRows:
 # ----------------------------------------------------------------------------------------------
 # 1. exponents
 # ----------------------------------------------------------------------------------------------
-def interleaved_medians_counts(cases, runs):
-    """Like ``_common.interleaved_medians``, with a number of runs per case (``runs[name]``)."""
-    for fn in cases.values():
-        fn()
-    times = {name: [] for name in cases}
-    for i in range(max(runs.values())):
-        for name, fn in cases.items():
-            if i < runs[name]:
-                start = time.perf_counter()
-                fn()
-                times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
-
-
 def _bounds_check(name, value, bounds):
     lo, hi = bounds
     return {"name": name, "value": value, "expected": f"in [{lo:g}, {hi:g}]",
@@ -251,7 +237,7 @@ def exponents(repeats):
         key = ("randomized", n)
         cases[key] = lambda A=matrices[n]: randomized.randomized_svd(A, RANDOMIZED_RANK)[0].numpy()
         runs[key] = repeats if n < max(RANDOMIZED_SIZES) else min(repeats, 3)
-    med = interleaved_medians_counts(cases, runs)
+    med = interleaved_medians(cases, runs)  # runs per case
     labels = {"full": "tf.linalg.svd (full, s U V)",
               "randomized": f"randomized_svd (rank {RANDOMIZED_RANK}, p=10, q=2)"}
     rows = [{"case": f"n={n}: {labels[kind]}", "median_s": med[kind, n], "runs": runs[kind, n]}
