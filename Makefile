@@ -11,7 +11,8 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup lock test test-portable book notebooks translations lab kernel bench lint clean
+.PHONY: help setup lock test test-portable test-assignments book notebooks translations assignments \
+	grade lab kernel bench lint clean
 
 help:
 	@echo "make book       execute every notebook (fresh copies) and render build/html/"
@@ -19,6 +20,9 @@ help:
 	@echo "make test-portable  strict nbval under other BLAS kernels, 1 CPU and 8 threads"
 	@echo "make notebooks  re-execute notebooks in place to refresh the stored outputs"
 	@echo "make translations  write the Chinese notebooks notebooks-zh-CN/ from the translations"
+	@echo "make assignments   homework for every notebook (both editions) in build/assignments/"
+	@echo "make grade ASSIGNMENT=NN SUBMISSIONS=DIR [TIMEOUT=s]  grade offline, write DIR/grades.csv"
+	@echo "make test-assignments  build every assignment and grade solutions, blanks and bad ones"
 	@echo "make lab        JupyterLab, opened on the first notebook"
 	@echo "make kernel     register .venv as the Jupyter kernel \"SVD with TensorFlow\""
 	@echo "make setup      .venv from the hash-checked lock requirements.txt"
@@ -55,6 +59,21 @@ notebooks: $(STAMP)
 # the cells, when a translation is missing or stale; `--update` marks what to translate).
 translations: $(STAMP)
 	$(BIN)/python scripts/translations.py
+
+# Homework (otter-grader): assignments/NN_topic.yml + the notebooks' exercises -> build/assignments/
+# (student/, solution/, autograder/ per notebook, and zh-CN/ for the Chinese edition).
+assignments: $(STAMP)
+	$(BIN)/python -m scripts.assignments $(if $(ONLY),--only $(ONLY),)
+
+# Offline, without Docker: every .ipynb in SUBMISSIONS, each in its own temporary copy.
+grade: $(STAMP)
+	@test -n "$(ASSIGNMENT)" && test -n "$(SUBMISSIONS)" || \
+		{ echo "usage: make grade ASSIGNMENT=NN SUBMISSIONS=DIR [TIMEOUT=seconds]"; exit 2; }
+	$(BIN)/python -m scripts.grade $(ASSIGNMENT) $(SUBMISSIONS) $(if $(TIMEOUT),--timeout $(TIMEOUT),)
+
+# Not in `make test` (it grades a notebook per assignment, several minutes): .ci/run runs it.
+test-assignments: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile tests/assignments
 
 # One universal lock: Python 3.11-3.13 on Linux (x86-64, aarch64), macOS and Windows, one version
 # of every package wherever possible (--fork-strategy fewest). The existing file's versions are

@@ -35,6 +35,11 @@ nb_merge_streams = True
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "docs/conf.py", "docs/_templates"]
 templates_path = ["_templates"]
 suppress_warnings = ["myst.header"]  # notebooks start at "#" and may skip levels in exercises
+# The only collapsed cells are the exercises' worked solutions (tagged `solution` and `hide-cell`
+# by scripts/normalize_notebooks.py): the reader sees the question first and opens the answer.
+nb_code_prompt_show = "Show the solution"
+nb_code_prompt_hide = "Hide the solution"
+SOLUTION_PROMPTS = {"zh_CN": ("显示解答", "隐藏解答")}
 
 # MathJax 3, served from the build: the copy that the sphinx-mathjax-offline package ships. Its
 # SVG output carries its glyphs inside the script, so equations render from file:// too (web
@@ -159,6 +164,8 @@ def glossary_words(confdir):
 def config_inited(app, config):
     if config.language not in EDITIONS:
         raise ValueError(f"language must be one of {sorted(EDITIONS)}; got {config.language!r}")
+    if config.language in SOLUTION_PROMPTS:
+        config.nb_code_prompt_show, config.nb_code_prompt_hide = SOLUTION_PROMPTS[config.language]
     if config.language == "zh_CN":
         config.html_title = "SVD with TensorFlow（简体中文版）"
         import jieba  # Sphinx's Chinese search index splits words with it

@@ -11,7 +11,10 @@ pre-commit hook enforces):
 - stable metadata only: at the notebook level ``kernelspec``, ``language_info`` and
   ``svd_course`` (summary and minutes, for the book); at the cell level ``tags``. Volatile fields
   (execution timings, papermill records, widget state, collapsed/scrolled view state) are dropped,
-  and so are widget outputs, exactly as ``scripts/run_notebooks.py`` does after executing.
+  and so are widget outputs, exactly as ``scripts/run_notebooks.py`` does after executing;
+- an exercise's worked solution (a cell tagged ``solution``) starts collapsed: in JupyterLab
+  (``jupyter.source_hidden`` and ``jupyter.outputs_hidden``) and in the book (MyST-NB's tag
+  ``hide-cell``, a toggle); no other cell is hidden.
 
 Without file arguments every ``notebooks/NN_*.ipynb`` is processed. With ``--check`` nothing is
 written and the exit status is 1 if a notebook is not normalised.
@@ -28,6 +31,9 @@ from run_notebooks import ROOT, clean, notebook_paths  # noqa: E402
 
 NOTEBOOK_METADATA = ("kernelspec", "language_info", "svd_course")
 CELL_METADATA = ("tags",)
+SOLUTION_TAG = "solution"
+HIDDEN = {"source_hidden": True, "outputs_hidden": True}
+BOOK_HIDE_TAG = "hide-cell"
 
 
 def normalize(nb, id_prefix="cell"):
@@ -42,6 +48,11 @@ def normalize(nb, id_prefix="cell"):
         for key in list(cell.metadata):
             if key not in CELL_METADATA:
                 del cell.metadata[key]
+        tags = cell.metadata.get("tags", [])
+        if SOLUTION_TAG in tags:
+            cell.metadata["jupyter"] = dict(HIDDEN)
+            if BOOK_HIDE_TAG not in tags:
+                cell.metadata["tags"] = [*tags, BOOK_HIDE_TAG]
         if not cell.get("id"):
             new_id, n = f"{id_prefix}-{i:02d}", 0
             while new_id in used:

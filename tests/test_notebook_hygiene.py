@@ -6,8 +6,8 @@ Checked on the committed files, without executing anything (nbval re-executes th
 - executed top to bottom in one go: execution counts 1..n over the code cells, no error output,
   no path of the machine that executed it in an output;
 - the template of ``STYLE.md``: a ``# NN · Title`` heading, what you will learn, prerequisites
-  (linking an earlier notebook), estimated time, the setup cell, exercises with at least two
-  ``<details>`` solutions, a summary, and navigation to the previous notebook, the index and the
+  (linking an earlier notebook), estimated time, the setup cell, at least two exercises whose
+  solutions are executed code (hidden until asked for) or, for proofs, ``<details>`` prose, a summary, and navigation to the previous notebook, the index and the
   next notebook; every relative link points at an existing file;
 - ``svd_course`` metadata (one-line summary, minutes) for the book's index;
 - a ``parameters`` cell, if there is one, is a code cell of simple assignments (papermill).
@@ -96,7 +96,8 @@ def test_stable_metadata_and_cell_ids(path):
     assert all(ids), "a cell has no id"
     assert len(set(ids)) == len(ids), "duplicate cell ids"
     for cell in raw["cells"]:
-        assert set(cell["metadata"]) <= {"tags"}, f"cell {cell['id']}: volatile metadata {sorted(cell['metadata'])}"
+        kept = {"tags", "jupyter"} if "solution" in cell["metadata"].get("tags", []) else {"tags"}
+        assert set(cell["metadata"]) <= kept, f"cell {cell['id']}: volatile metadata {sorted(cell['metadata'])}"
         for out in cell.get("outputs", []):
             assert "application/vnd.jupyter.widget-view+json" not in out.get("data", {})
 
@@ -187,15 +188,57 @@ def test_setup_cell(path):
     pytest.fail("the first code cell does not import helpers")
 
 
+def exercises(nb):
+    """[(exercise cell, [its solution code cells])] in the notebook's order."""
+    out = []
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "exercise" in tags:
+            out.append((cell, []))
+        elif "solution" in tags and out:
+            out[-1][1].append(cell)
+    return out
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_exercises_with_solutions(path):
-    text = section(load(path), "Exercises")
-    assert text, "no '## Exercises' section"
-    opened = re.findall(r"<details\b[^>]*>\s*<summary\b", text)
-    assert len(opened) >= 2, f"{len(opened)} <details><summary> solutions; at least two expected"
-    assert len(re.findall(r"<details\b", text)) == len(re.findall(r"</details>", text)), "unbalanced <details>"
-    for cell in markdown_cells(load(path)):  # a <details> must open and close in the same cell
+    """Exercises: a question cell each (tag ``exercise``, id ``nbNN-exK``), its worked solution as
+    executed code cells tagged ``solution`` or, for a proof, as prose in ``<details>``; a solution
+    that computes is never a code block inside ``<details>``."""
+    nb = load(path)
+    assert section(nb, "Exercises"), "no '## Exercises' section"
+    found = exercises(nb)
+    assert len(found) >= 2, f"{len(found)} exercise cells (tag `exercise`); at least two expected"
+    for k, (cell, solutions) in enumerate(found, 1):
+        assert cell.cell_type == "markdown", cell.id
+        assert cell.id == f"nb{path.name[:2]}-ex{k}", f"exercise {k} has id {cell.id}"
+        details = re.findall(r"<details\b.*?</details>", cell.source, re.DOTALL)
+        assert solutions or details, f"{cell.id}: no solution (code cells tagged `solution` or <details>)"
+        for block in details:
+            assert "```" not in block, (f"{cell.id}: a code block inside <details>; a solution that "
+                                        "computes is code cells tagged `solution`")
+        for sol in solutions:
+            assert sol.cell_type == "code", f"{sol.id}: a `solution` cell must be a code cell"
+    for cell in markdown_cells(nb):  # a <details> must open and close in the same cell
         assert len(re.findall(r"<details\b", cell.source)) == len(re.findall(r"</details>", cell.source)), cell.id
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_solutions_start_hidden(path):
+    """Every solution cell is collapsed in JupyterLab and behind a toggle in the book, follows an
+    exercise, and is the only kind of cell that is hidden."""
+    nb = load(path)
+    in_exercises = {sol.id for _, sols in exercises(nb) for sol in sols}
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "solution" in tags:
+            assert cell.id in in_exercises, f"{cell.id}: a solution cell outside the exercises"
+            assert "hide-cell" in tags, f"{cell.id}: not hidden in the book (tag hide-cell)"
+            assert cell.metadata.get("jupyter") == {"source_hidden": True, "outputs_hidden": True}, (
+                f"{cell.id}: not collapsed in JupyterLab")
+        else:
+            assert "hide-cell" not in tags and "jupyter" not in cell.metadata, (
+                f"{cell.id}: hidden, but not a solution")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
