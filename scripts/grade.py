@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,12 +67,23 @@ def _snapshot(folder):
     return out
 
 
-def _run_one(notebook, zip_path, result_json):
-    """Grade in this process (the child of :func:`grade_file`); write a small JSON summary."""
-    import otter.run
+def _run_one(submission, zip_path, ag_dir, result_json):
+    """Grade in this process (the child of :func:`grade_file`): otter's non-containerized run
+    (what ``otter run`` does) in ``ag_dir``, which is left in place for the parent to inspect;
+    write a small JSON summary."""
+    import dill
+    from otter.run.run_autograder import main as run_autograder_main
 
-    results = otter.run.main(str(notebook), autograder=str(zip_path), output_dir=None,
-                             no_logo=True)
+    ag = Path(ag_dir)
+    for sub in ("source", "submission", "results"):
+        (ag / sub).mkdir(parents=True, exist_ok=True)
+    (ag / "submission_metadata.json").write_text("{}")
+    with zipfile.ZipFile(zip_path) as z:
+        z.extractall(ag / "source")
+    shutil.copy2(submission, ag / "submission" / Path(submission).name)
+    run_autograder_main(str(ag), logo=False, debug=False, otter_run=True)
+    with open(ag / "results" / "results.pkl", "rb") as f:
+        results = dill.load(f)
     scores = {}
     for name, res in sorted(results.results.items()):
         scores[name] = {"score": float(res.score), "possible": float(res.possible)}
@@ -83,24 +95,54 @@ def _run_one(notebook, zip_path, result_json):
     Path(result_json).write_text(json.dumps({"scores": scores, "errors": errors}))
 
 
+def assignment_name(zip_path):
+    """``NN_topic`` from ``NN_topic-autograder.zip``."""
+    return Path(zip_path).name.removesuffix(".zip").removesuffix("-autograder")
+
+
+def _tampered_tests(zip_path, ag_dir):
+    """The autograder's test files that differ, after grading, from the zip's."""
+    changed = []
+    with zipfile.ZipFile(zip_path) as z:
+        for member in z.namelist():
+            if not member.startswith("tests/") or member.endswith("/"):
+                continue
+            original = z.read(member)
+            for where in (Path(ag_dir) / "source", Path(ag_dir) / "submission"):
+                copy = where / member
+                if where.name == "submission" and not copy.exists():
+                    continue  # otter reads the tests from source/ unless it copied them
+                if not copy.is_file() or copy.read_bytes() != original:
+                    changed.append(member)
+    return sorted(set(changed))
+
+
 def grade_file(notebook, zip_path, timeout=DEFAULT_TIMEOUT):
     """Grade one notebook in a temporary copy; return its row (never raises for the student's
     code: a crash, a timeout or a missing result give a score of 0 and a reason)."""
-    notebook, zip_path = Path(notebook), Path(zip_path)
+    notebook, zip_path = Path(notebook), Path(zip_path).resolve()
     start = time.perf_counter()
     row = {"file": notebook.name, "percent": 0.0, "reason": "", "scores": {}}
+
+    def done(reason=None):
+        if reason:
+            row["reason"] = reason
+        row["seconds"] = time.perf_counter() - start
+        return row
+
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         tmp = Path(tmp)
         for sub in ("work", "home", "tmp"):
             (tmp / sub).mkdir()
-        copy = tmp / "work" / notebook.name
+        # Under the assignment's own name: the notebook's otter.Notebook("NN_topic.ipynb") opens it.
+        copy = tmp / "work" / f"{assignment_name(zip_path)}.ipynb"
         shutil.copy2(notebook, copy)
-        result_json = tmp / "result.json"
+        result_json, ag_dir = tmp / "result.json", tmp / "autograder"
         env = dict(os.environ, HOME=str(tmp / "home"), TMPDIR=str(tmp / "tmp"),
                    MPLCONFIGDIR=str(tmp / "home" / ".matplotlib"),
                    IPYTHONDIR=str(tmp / "home" / ".ipython"), PYTHONPATH=str(ROOT))
-        cmd = [sys.executable, "-m", "scripts.grade", "--one", str(copy), str(zip_path.resolve()),
-               str(result_json)]
+        cmd = [sys.executable, "-m", "scripts.grade", "--one", str(copy), str(zip_path),
+               str(ag_dir), str(result_json)]
         proc = subprocess.Popen(cmd, cwd=tmp / "work", env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         try:
@@ -108,27 +150,23 @@ def grade_file(notebook, zip_path, timeout=DEFAULT_TIMEOUT):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
-            row["reason"] = f"did not finish within {timeout} s"
-            row["seconds"] = time.perf_counter() - start
-            return row
+            return done(f"did not finish within {timeout} s")
         finally:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)  # the kernel, if it outlived otter
+        tampered = _tampered_tests(zip_path, ag_dir) if ag_dir.exists() else []
+        if tampered:
+            return done(f"changed the autograder's tests ({', '.join(tampered)}): not graded")
         if not result_json.is_file():
             tail = log.decode("utf-8", "replace").strip().splitlines()[-3:]
-            row["reason"] = "grading failed: " + (" | ".join(tail) or f"exit status {proc.returncode}")
-            row["seconds"] = time.perf_counter() - start
-            return row
+            return done("grading failed: " + (" | ".join(tail) or f"exit status {proc.returncode}"))
         summary = json.loads(result_json.read_text())
     scores = summary["scores"]
     row["scores"] = scores
     possible = sum(s["possible"] for s in scores.values())
     got = sum(s["score"] for s in scores.values())
     row["percent"] = round(100.0 * got / possible, 2) if possible else 0.0
-    if summary["errors"]:
-        row["reason"] = f"a cell raised {summary['errors'][0]}"
-    row["seconds"] = time.perf_counter() - start
-    return row
+    return done(f"a cell raised {summary['errors'][0]}" if summary["errors"] else None)
 
 
 def grade_folder(assignment, folder, timeout=DEFAULT_TIMEOUT, log=print):
@@ -142,9 +180,15 @@ def grade_folder(assignment, folder, timeout=DEFAULT_TIMEOUT, log=print):
     rows = []
     try:
         shutil.copytree(folder, backup / "s", symlinks=True)
+        shutil.copy2(zip_path, backup / "autograder.zip")
         before = _snapshot(folder)
+        zip_hash = hashlib.sha256(zip_path.read_bytes()).hexdigest()
         for path in submissions:
             row = grade_file(path, zip_path, timeout)
+            if hashlib.sha256(zip_path.read_bytes()).hexdigest() != zip_hash:
+                shutil.copy2(backup / "autograder.zip", zip_path)
+                row["percent"], row["scores"] = 0.0, {}
+                row["reason"] = "; ".join(r for r in (row["reason"], "changed the autograder (restored): not graded") if r)
             after = _snapshot(folder)
             if after != before:
                 changed = sorted(set(before) ^ set(after) |
@@ -188,7 +232,7 @@ def main(argv=None):
     if argv is None:
         argv = sys.argv[1:]
     if argv and argv[0] == "--one":  # the child process of grade_file
-        _run_one(*argv[1:4])
+        _run_one(*argv[1:5])
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("assignment", help="notebook number (02) or NN_topic")
@@ -198,7 +242,17 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.timeout <= 0:
         parser.error(f"--timeout must be a positive number of seconds; got {args.timeout}")
+    if not args.submissions.is_dir():
+        print(f"error: SUBMISSIONS must be a folder; {args.submissions} is not one", file=sys.stderr)
+        return 2
     try:
+        try:
+            autograder_zip(args.assignment)
+        except FileNotFoundError:  # not built yet: build this one (both editions)
+            from scripts import assignments
+
+            if assignments.main(["--only", str(args.assignment)[:2]]):
+                return 2
         out = grade_folder(args.assignment, args.submissions, args.timeout)
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
