@@ -30,19 +30,20 @@ PAGES = ["docs/index.html", "docs/teaching.html", "docs/running.html", "docs/ref
 class Edition:
     """One edition of the book: where it is, its notebooks, the words its pages use."""
 
-    def __init__(self, name, folder, notebook_dir, pages, solution, minutes):
+    def __init__(self, name, folder, notebook_dir, pages, solution, show, minutes):
         self.name, self.folder = name, folder
         self.notebooks = [notebook_dir / nb.name for nb in NOTEBOOKS]
         self.pages, self.solution, self.minutes = pages, solution, minutes
+        self.show = show  # the toggle of a solution's code cells
 
     def __repr__(self):
         return self.name
 
 
 EDITIONS = [
-    Edition("en", "", ROOT / "notebooks", PAGES, "Solution", "{} min"),
+    Edition("en", "", ROOT / "notebooks", PAGES, "Solution", "Show the solution", "{} min"),
     Edition("zh-CN", "zh-CN", ROOT / "notebooks-zh-CN", PAGES + ["docs/glossary.html"], "解答",
-            "{} 分钟"),
+            "显示解答", "{} 分钟"),
 ]
 
 
@@ -193,9 +194,14 @@ def test_figures_solutions_and_download_of_every_notebook(html, edition, i):
     page = soup(book_html, notebook_page(nb))
     images = [img["src"] for img in page.select("img") if "_images/" in img.get("src", "")]
     assert len(images) == stored_pngs
+    solution_cells = sum("solution" in c["metadata"].get("tags", []) for c in data["cells"])
     details = page.find_all("details")
-    assert solutions > 0 and len(details) == solutions
-    assert all(d.find("summary").get_text(strip=True) == edition.solution for d in details)
+    assert solution_cells > 0 and len(details) == solutions + solution_cells
+    toggles = [d for d in details if "hide" in d.get("class", [])]  # MyST-NB's hide-cell
+    assert len(toggles) == solution_cells
+    assert all(d.find("p", class_="collapsed").get_text(strip=True) == edition.show for d in toggles)
+    assert all(d.find("summary").get_text(strip=True) == edition.solution
+               for d in details if d not in toggles)
     assert not any(d.has_attr("open") for d in details)  # collapsed until clicked
     downloads = [a["href"] for a in page.find_all("a", href=True)
                  if a["href"].endswith(f"_sources/notebooks/{nb.name}")]
