@@ -28,7 +28,7 @@ help:
 	@echo "make setup      .venv from the hash-checked lock requirements.txt"
 	@echo "make lock       regenerate requirements.txt from pyproject.toml (LOCK_ARGS=--upgrade)"
 	@echo "make bench      run the benchmarks and write benchmarks/results.md"
-	@echo "make lint       ruff over helpers, tests, scripts, benchmarks and notebooks"
+	@echo "make lint       ruff over the whole project (both editions' notebooks included)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -101,7 +101,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check helpers tests scripts benchmarks notebooks
+	$(BIN)/ruff check .
 
 clean:
 	rm -rf build
