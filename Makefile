@@ -23,7 +23,7 @@ help:
 	@echo "make assignments   homework for every notebook (both editions) in build/assignments/"
 	@echo "make grade ASSIGNMENT=NN SUBMISSIONS=DIR [TIMEOUT=s]  grade offline, write DIR/grades.csv"
 	@echo "make test-assignments  build every assignment and grade solutions, blanks and bad ones"
-	@echo "make lab        JupyterLab, opened on the first notebook"
+	@echo "make lab        JupyterLab, opened on the first notebook (EDITION=zh-CN: the Chinese one)"
 	@echo "make kernel     register .venv as the Jupyter kernel \"SVD with TensorFlow\""
 	@echo "make setup      .venv from the hash-checked lock requirements.txt"
 	@echo "make lock       regenerate requirements.txt from pyproject.toml (LOCK_ARGS=--upgrade)"
@@ -87,9 +87,12 @@ lock: $(STAMP)
 # only then. The server's root is the project, so the notebooks' links to ../README.md work.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_ARGS ?=
+# The Chinese classroom: `make lab EDITION=zh-CN` (or `make lab LANG=zh-CN`) opens the Chinese 01.
+EDITION ?= $(if $(and $(filter command line,$(origin LANG)),$(filter zh-CN zh_CN%,$(LANG))),zh-CN,en)
+LAB_DIR := $(if $(filter zh-CN zh_CN,$(EDITION)),notebooks-zh-CN,notebooks)
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir=. \
-		--LabApp.default_url=/lab/tree/notebooks/01_svd_basics.ipynb $(LAB_ARGS)
+		--LabApp.default_url=/lab/tree/$(LAB_DIR)/01_svd_basics.ipynb $(LAB_ARGS)
 
 # For your own JupyterLab or VS Code: the environment as a named kernel (in your user's Jupyter
 # data folder; JUPYTER_DATA_DIR moves it).
