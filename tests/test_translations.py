@@ -27,6 +27,7 @@ IDS = [p.stem for p in NOTEBOOKS]
 GLOSSARY = ROOT / "docs" / "glossary.zh-CN.md"
 CHINESE_PAGES = [ROOT / "README.zh-CN.md", *sorted((ROOT / "docs" / "zh-CN").glob("*.md"))]
 MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+?\$", re.DOTALL)  # inline math may wrap a line
+TEXT_IN_MATH = re.compile(r"\\text\{[^{}]*\}")  # words inside math are translated: \text{and} -> \text{且}
 FENCE = re.compile(r"```.*?```", re.DOTALL)  # a code block
 CODE = re.compile(r"`[^`]+`")  # a code span (it may wrap a line too)
 LINK = re.compile(r"\]\(([^)\s]+)\)")
@@ -120,14 +121,26 @@ def test_math_and_code_are_kept_exactly(path):
     """The same equations and code spans, each as often (the order may follow Chinese syntax)."""
     problems = []
     for cell_id, en, zh in pairs(path):
-        if Counter(MATH.findall(en)) != Counter(MATH.findall(zh)):
-            problems.append(f"{cell_id}: math {Counter(MATH.findall(en)) - Counter(MATH.findall(zh))}"
-                            f" / {Counter(MATH.findall(zh)) - Counter(MATH.findall(en))}")
+        math_en, math_zh = math_of(en), math_of(zh)
+        if math_en != math_zh:
+            problems.append(f"{cell_id}: math {math_en - math_zh} / {math_zh - math_en}")
         if code_spans(en) != code_spans(zh):
             problems.append(f"{cell_id}: code spans differ")
         if FENCE.findall(en) != FENCE.findall(zh):
             problems.append(f"{cell_id}: code blocks differ")
     assert not problems, problems
+
+
+def math_of(text):
+    """The equations of a text, each as often, with the words inside ``\\text{...}`` set aside
+    (they are prose, translated like the rest)."""
+    return Counter(TEXT_IN_MATH.sub(r"\\text{}", m) for m in MATH.findall(text))
+
+
+def test_math_comparison_sets_text_aside_and_nothing_else():
+    assert math_of(r"$a \text{ and } b$") == math_of(r"$a \text{ 且 } b$")
+    assert math_of(r"$a \text{ and } b$") != math_of(r"$a \text{ 且 } c$")
+    assert math_of(r"$\mathrm{rank}$") != math_of(r"$\mathrm{秩}$")
 
 
 def code_spans(text):
@@ -192,11 +205,39 @@ def test_glossary_terms_are_used_and_competing_forms_are_not():
               if form.strip()]
     found = [f"{name}: {form} (use {use})" for name, text in texts for form, use in banned
              if form in text]
+    patterns = [row[0].strip("`") for row in glossary_rows("不用的形式（正则）")]
+    assert patterns, "the glossary's table of banned patterns is empty"
+    found += [f"{name}: /{pattern}/ at {m.start()}: {text[max(0, m.start() - 8):m.end() + 8]!r}"
+              for pattern in patterns for name, text in texts
+              for m in re.finditer(pattern, prose_only(text))]
     assert not found, found
     everything = "\n".join(text for _, text in texts)
     for term in ("奇异值分解", "奇异值", "左奇异向量", "低秩近似", "谱范数", "幂迭代", "条件数",
                  "伪逆", "主成分分析", "随机化 SVD"):
         assert term in everything, term
+
+
+def prose_only(text):
+    """A translation without its math, code and link targets (the terms rule the prose only)."""
+    return LINK.sub("]", CODE.sub("", MATH.sub("", FENCE.sub("", text))))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_figure_has_a_chinese_caption(path):
+    """Figures keep the English edition's titles and labels (shared outputs): in the Chinese
+    notebook, the text cell right after a figure (or right before it) carries a caption line that
+    starts with "图：", saying what the figure shows."""
+    cells = chinese(path).cells
+    missing = []
+    for i, cell in enumerate(cells):
+        if cell.cell_type != "code" or not any("image/png" in o.get("data", {})
+                                               for o in cell.get("outputs", [])):
+            continue
+        near = [cells[j] for j in (i + 1, i - 1) if 0 <= j < len(cells)
+                and cells[j].cell_type == "markdown"]
+        if not any(re.search(r"^\s*(?:[-*]\s*)?\**图：", c.source, re.MULTILINE) for c in near):
+            missing.append(cell.id)
+    assert not missing, f"figures without a Chinese caption (图：...) beside them: {missing}"
 
 
 def test_chinese_pages_list_every_notebook_with_its_time():
