@@ -129,21 +129,38 @@ def test_folders(built, name, edition):
 @pytest.mark.parametrize("edition", EDITIONS)
 @pytest.mark.parametrize("name", NAMES)
 def test_no_solution_and_no_hidden_test_reaches_students(built, name, edition):
+    """No line of a solution (the answer functions' bodies, a proof's prose) and no line of a
+    hidden test is in the student folder, unless the question, the setup or a public test (what
+    a student is meant to see) holds the same line."""
     spec, nb = spec_of(name), lesson(name, edition)
     cells = {c.id: c for c in nb.cells}
     received = student_texts(folder(built, name, edition) / "student")
+    shown = [spec.get("setup") or ""]
     secret = []
     for q in spec["questions"]:
+        shown.append(assignments.question_text(cells[q["exercise"]].source))
         if q.get("manual"):
             secret += assignments.details_text(cells[q["exercise"]].source).splitlines()
             continue
+        shown += q["tests"]["public"]
         secret += assignments.solution_lines(cells[q["answer"]].source)
-        secret += [line.split("=", 1)[1] for line in q.get("values") or []]
-        public = "\n".join(q["tests"]["public"])
-        secret += [line for t in q["tests"]["hidden"] for line in t.splitlines()
-                   if line.strip() not in public]
-    leaked = [line for line in meaningful(secret) if line in received]
+        secret += [line for t in q["tests"]["hidden"] for line in t.splitlines()]
+    leaked = leaks(secret, received, "\n".join(shown))
     assert not leaked, f"in the student folder: {leaked[:3]}"
+
+
+def leaks(secret, received, shown):
+    return [line for line in meaningful(secret) if line in received and line not in shown]
+
+
+def test_the_leak_check_can_fail(built):
+    """A solution line planted in a student notebook is found (the check above can fail)."""
+    name = NAMES[0]
+    spec, cells = spec_of(name), {c.id: c for c in lesson(name).cells}
+    q = autograded(spec)[0]
+    line = meaningful(assignments.solution_lines(cells[q["answer"]].source))[0]
+    received = student_texts(folder(built, name) / "student")
+    assert leaks([line], received + "\n    " + line, "") == [line]
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
