@@ -63,6 +63,7 @@ INTRO = {
         "需要文字作答的题目由教师批改。请从头依次运行各单元格，先运行下面两个。"
     ),
 }
+VALUE = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*=\s*(?P<expr>.+?)\s+#\s*(?P<says>\S.*)$")
 DETAILS = re.compile(r"\n*<details>\s*<summary>.*?</summary>(?P<body>.*?)</details>\s*",
                      re.DOTALL)
 
@@ -226,9 +227,13 @@ def master_notebook(nb_path, spec, edition):
                                 "`solution`")
             code = mark_solution(answer.source, f"{name} cell {q['answer']}")
             for line in q.get("values") or []:
-                if not re.match(r"^[A-Za-z_]\w*\s*=", line):
-                    raise SpecError(f"{name}: value line {line!r} is not `name = expression`")
-                code += f"\n{line}  # SOLUTION"
+                match = VALUE.match(line)
+                if not match:
+                    raise SpecError(f"{name}: value line {line!r} is not "
+                                    "`name = expression  # what it holds`")
+                # The student sees the comment and `name = ...`: what to store, not how.
+                code += (f"\n# {match['name']}: {match['says']}\n"
+                         f"{match['name']} = {match['expr'].strip()}  # SOLUTION")
             out += [raw("# BEGIN SOLUTION"), nbformat.v4.new_code_cell(code),
                     raw("# END SOLUTION"), raw("# BEGIN TESTS")]
             out += [nbformat.v4.new_code_cell(test_source(t, False)) for t in q["tests"]["public"]]
