@@ -31,7 +31,7 @@ import numbers
 import numpy as np
 import tensorflow as tf
 
-from .linalg import _check_int, _check_positive_int, _check_seed, as_float_tensor
+from ._validation import _check_int, _check_positive_int, _check_seed, as_float_tensor
 
 
 def _check_nonneg_int(value, name):

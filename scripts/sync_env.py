@@ -1,7 +1,7 @@
 """Compare the environment with the lock, and remove what the lock no longer lists.
 
-    python scripts/sync_env.py            # uninstall every package the lock does not list
-    python scripts/sync_env.py --check    # only report; exit status 1 if they differ
+    python -m scripts.sync_env            # uninstall every package the lock does not list
+    python -m scripts.sync_env --check    # only report; exit status 1 if they differ
 
 `make setup` installs the lock with `pip --require-hashes --no-deps`, which adds and upgrades but
 never removes: after a package leaves the lock, this removes it, so that the environment is

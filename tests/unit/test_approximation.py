@@ -9,10 +9,10 @@ import pytest
 import tensorflow as tf
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import matrices
 
 import helpers
 from helpers import approximation
+from tests.unit.strategies import matrices
 
 TOL = {np.float32: 1e-4, np.float64: 1e-10}
 

@@ -1,4 +1,4 @@
-"""The suite compares figures (tests/nbval_figures.py): a changed figure fails, an unchanged passes."""
+"""The suite compares figures (tests/project/nbval_figures.py): a changed figure fails, an unchanged passes."""
 
 import base64
 import io
@@ -10,15 +10,15 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import nbformat
-import nbval_figures
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import run_notebooks  # noqa: E402
+from scripts import run_notebooks
+from tests.project import nbval_figures
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _png(exponent=2.0, color="C0", panels=1):

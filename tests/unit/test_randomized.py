@@ -8,10 +8,10 @@ import pytest
 import tensorflow as tf
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import DTYPES, matrices_and_rank
 
 import helpers
 from helpers.randomized import randomized_svd
+from tests.unit.strategies import DTYPES, matrices_and_rank
 
 TOL = {np.float32: 1e-4, np.float64: 1e-10}
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 ROW = re.compile(r"^\|\s*`(?P<name>[^`/]+)`\s*\|")
 SHA256 = re.compile(r"^`?(?P<hash>[0-9a-f]{64})`?$")
 

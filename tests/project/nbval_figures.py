@@ -12,7 +12,7 @@ pixel by pixel, and the cell fails when
 The tolerance is set just above what the settings of ``make test-portable`` produce (other
 OpenBLAS kernels, one CPU, eight threads: anti-aliasing of a curve that moved by a fraction of a
 pixel), and far below what a changed curve, colormap or missing panel produces (see
-``tests/test_figures.py``). Cells tagged ``nbval-ignore-output`` (timings) are not compared at
+``tests/project/test_figures.py``). Cells tagged ``nbval-ignore-output`` (timings) are not compared at
 all. When a figure differs, both images are written to ``build/figure-diffs/`` for review.
 With ``NBVAL_FIGURES_LOG=<file>`` set, every comparison appends its RMS to that file: that is
 how the tolerance was calibrated over the settings of ``make test-portable``.
@@ -30,7 +30,7 @@ from PIL import Image
 #: RMS of the RGB difference (0-255 scale) above which two renderings are different figures.
 RMS_TOLERANCE = 1.0
 #: Where the stored and the new image of a differing figure are written.
-DIFF_DIR = Path(__file__).resolve().parent.parent / "build" / "figure-diffs"
+DIFF_DIR = Path(__file__).resolve().parents[2] / "build" / "figure-diffs"
 
 
 def pngs(outputs):

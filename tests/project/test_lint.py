@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TARGETS = ["helpers", "tests", "scripts", "benchmarks", "notebooks"]
 
 
@@ -44,5 +44,5 @@ def test_pre_commit_config_is_valid():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     text = config.read_text(encoding="utf-8")
     # the hooks run what the project ships: ruff from the environment and the normaliser script
-    assert "scripts/normalize_notebooks.py" in text and (ROOT / "scripts/normalize_notebooks.py").is_file()
+    assert "-m scripts.normalize_notebooks" in text and (ROOT / "scripts/normalize_notebooks.py").is_file()
     assert "ruff" in text

@@ -2,9 +2,9 @@
 downloads, MathJax from the build, and nothing loaded from the network.
 
 The book is rendered once per session from the committed, already-executed notebooks
-(``scripts/book.py --stored``, fixture ``book_html`` in tests/conftest.py); executing every
+(``scripts/book.py --stored``, fixture ``book_html`` in tests/project/conftest.py); executing every
 notebook is the job of ``make book`` and of nbval. What a browser shows is checked in
-tests/test_book_browser.py. Both editions are checked alike: English at the book's root, and the
+tests/project/test_book_browser.py. Both editions are checked alike: English at the book's root, and the
 Simplified Chinese edition under ``zh-CN/`` (its notebooks are ``notebooks-zh-CN/``).
 """
 
@@ -12,16 +12,15 @@ import functools
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import book as book_script  # noqa: E402
+from scripts import book as book_script
+
+ROOT = Path(__file__).resolve().parents[2]
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 PAGES = ["docs/index.html", "docs/teaching.html", "docs/running.html", "docs/references.html"]

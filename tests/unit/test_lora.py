@@ -6,9 +6,9 @@ import pytest
 import tensorflow as tf
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import matrices, matrices_and_rank
 
 from helpers import lora
+from tests.unit.strategies import matrices, matrices_and_rank
 
 # Keras's own quantization code converts tensors with np.array(x), which NumPy 2 flags.
 KERAS_NUMPY2_WARNING = "ignore:__array__ implementation doesn't accept a copy:DeprecationWarning"

@@ -8,18 +8,16 @@ are the English ones; the glossary's terms are used and its rejected forms are n
 
 import json
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-from normalize_notebooks import canonical_text  # noqa: E402
+from scripts import translations
+from scripts.normalize_notebooks import canonical_text
 
-import translations  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 IDS = [p.stem for p in NOTEBOOKS]
@@ -70,7 +68,7 @@ def chinese_texts():
 def test_every_markdown_cell_is_translated_and_not_stale(path):
     report, _ = translations.check_one(path)
     assert report.ok(), "\n".join(report.lines()) + (
-        "\nUpdate with: python scripts/translations.py --update " + path.relative_to(ROOT).as_posix()
+        "\nUpdate with: python -m scripts.translations --update " + path.relative_to(ROOT).as_posix()
         + " (CONTRIBUTING.md, 'Translations')")
 
 

@@ -7,10 +7,10 @@ import pytest
 import tensorflow as tf
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import DTYPES, matrices
 
 import helpers
 from helpers import linalg
+from tests.unit.strategies import DTYPES, matrices
 
 TOL = {np.float32: 2e-4, np.float64: 1e-10}
 

@@ -6,9 +6,9 @@ import tensorflow as tf
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.decomposition import PCA
-from strategies import DTYPES
 
 from helpers.pca import pca
+from tests.unit.strategies import DTYPES
 
 TOL = {np.float32: 1e-3, np.float64: 1e-9}
 

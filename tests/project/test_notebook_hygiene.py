@@ -2,7 +2,7 @@
 
 Checked on the committed files, without executing anything (nbval re-executes them):
 - normalised: canonical JSON (what ``nbformat.write`` writes), stable metadata, one kernelspec
-  (python3), cell ids, no execution timings, no widget state (``scripts/normalize_notebooks.py``);
+  (python3), cell ids, no execution timings, no widget state (``python -m scripts.normalize_notebooks``);
 - executed top to bottom in one go: execution counts 1..n over the code cells, no error output,
   no path of the machine that executed it in an output;
 - the template of ``STYLE.md``: a ``# NN · Title`` heading, what you will learn, prerequisites
@@ -22,11 +22,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK_DIR = ROOT / "notebooks"
-sys.path.insert(0, str(ROOT / "scripts"))
-from normalize_notebooks import normalized_text  # noqa: E402
+from scripts.normalize_notebooks import normalized_text
 
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
 IDS = [p.name for p in NOTEBOOKS]
 MD_LINK = re.compile(r"\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -80,7 +79,7 @@ def test_the_collection_exists():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_normalised(path):
     assert path.read_text(encoding="utf-8") == normalized_text(path), (
-        f"{path.name} is not normalised: run `python scripts/normalize_notebooks.py {path.relative_to(ROOT)}`"
+        f"{path.name} is not normalised: run `python -m scripts.normalize_notebooks {path.relative_to(ROOT)}`"
         " (or re-execute it with `make notebooks NB=...`)")
 
 

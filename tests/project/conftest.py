@@ -1,17 +1,24 @@
-"""Fixtures shared by the book's tests: the book is built once per session from the stored notebooks."""
+"""Tests of the project: the book (built once per session from the stored notebooks), the
+browser, the notebooks' hygiene, lint, dependencies, scripts and translations.
 
-import sys
+Every test here is marked ``project``.
+"""
+
 import uuid
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import book as book_script  # noqa: E402
-
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
 BOOK_TEST = ROOT / "build" / "book-test"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if Path(str(item.path)).is_relative_to(HERE):
+            item.add_marker(pytest.mark.project)
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +28,8 @@ def book_html(request):
 
     Built once per test run: under pytest-xdist (`make test`) the first worker that needs it
     builds it while holding a file lock, and the others wait for it and reuse it."""
+    from scripts import book as book_script  # Sphinx: imported by the tests that need the book
+
     # the test run's id, shared by its pytest-xdist workers; a run without xdist builds its own
     run_id = getattr(request.config, "workerinput", {}).get("testrunuid") or uuid.uuid4().hex
     src, out = BOOK_TEST / "src", BOOK_TEST / "html"

@@ -11,20 +11,31 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(name):
+    """benchmarks/<name>.py as module ``name``, registered in sys.modules while it is loaded (so
+    that ``from _common import ...`` finds the benchmarks' _common: no path is edited)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="module")
 def bench():
-    path = ROOT / "benchmarks" / "bench_scaling.py"
-    sys.path.insert(0, str(path.parent))  # as `python benchmarks/bench_scaling.py`: finds _common
+    saved = {name: sys.modules.get(name) for name in ("_common", "bench_scaling")}
     try:
-        spec = importlib.util.spec_from_file_location("bench_scaling", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        _load("_common")
+        return _load("bench_scaling")
     finally:
-        sys.path.remove(str(path.parent))
-    return module
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
 
 
 @pytest.mark.parametrize("power", [1.0, 2.0, 3.0, 2.37])

@@ -18,9 +18,9 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-from sync_env import LOCK, NOT_LOCKED, PROJECT, locked_here, parse_lock  # noqa: E402
+from scripts.sync_env import LOCK, NOT_LOCKED, PROJECT, locked_here, parse_lock
+
+ROOT = Path(__file__).resolve().parents[2]
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 

@@ -5,9 +5,9 @@ import pytest
 import tensorflow as tf
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import DTYPES, matrices
 
 from helpers.linalg import lstsq, pinv
+from tests.unit.strategies import DTYPES, matrices
 
 TOL = {np.float32: 2e-3, np.float64: 1e-9}
 

@@ -10,11 +10,11 @@ import pytest
 import tensorflow as tf
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import DTYPES
-from test_randomized import TOL, low_rank, with_spectrum
 
 import helpers
 from helpers.randomized import randomized_svd, single_pass_svd, streaming_randomized_svd
+from tests.unit.strategies import DTYPES
+from tests.unit.test_randomized import TOL, low_rank, with_spectrum
 
 
 def approx(s, U, V):
