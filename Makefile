@@ -28,11 +28,15 @@ help:
 	@echo "make bench      run the benchmarks and write benchmarks/results.md"
 	@echo "make lint       ruff over helpers, tests, scripts, benchmarks and notebooks"
 
+# pip installs the lock (hash-checked, with pip's own configuration); `uv pip sync` (uv is in the
+# lock) then makes the environment exactly the lock, uninstalling what it no longer lists (pip only
+# adds and upgrades). It runs offline: pip installed everything, so uv only compares and removes
+# (the project too, reinstalled last). It keeps pip, which it did not install.
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
 		-r requirements.txt
-	$(BIN)/python -m scripts.sync_env
+	$(BIN)/uv pip sync --quiet --offline --require-hashes --python $(BIN)/python requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
 		--no-build-isolation -e .
 	touch $(STAMP)

@@ -54,6 +54,15 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(autouse=True)
+def _doctest_names(doctest_namespace):
+    """The names every docstring example of helpers/ may use without importing them."""
+    import keras
+    import tensorflow as tf
+
+    doctest_namespace.update(np=np, tf=tf, keras=keras)
+
+
+@pytest.fixture(autouse=True)
 def _keep_print_options(request):
     """A docstring example may call setup_notebook, which sets NumPy's print options for the
     process: restore them, so that the next example prints as it does alone."""

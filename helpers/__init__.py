@@ -28,6 +28,11 @@ One module per topic, imported as ``from helpers import images`` and so on:
 * :mod:`helpers.plots` — figures shared by several notebooks;
 * :mod:`helpers.notebook` — ``setup_notebook``, the seed-everything call of every setup cell.
 
+Arguments follow scikit-learn's policy, everywhere: one of the wrong **type** (a string, a float
+or a bool where an integer is expected, a complex array) raises ``TypeError``; a value **out of
+range** (a rank above k, a negative seed, NaN) raises ``ValueError``. The messages name the
+argument, what it accepts and what it got.
+
 Three private layers that the modules share: :mod:`helpers._env` (TensorFlow's environment
 variables, the one place they are set), :mod:`helpers._validation` (every input check) and
 :mod:`helpers._keras` (reading Keras kernels as matrices).

@@ -83,7 +83,7 @@ def _is_low_rank(layer):
 
 def _is_kernel_layer(layer):
     """True for the layers :func:`_kernel_matrix` reads: Dense, Conv1D/2D/3D, low-rank."""
-    return isinstance(layer, keras.layers.Dense | CONV_LAYERS) or _is_low_rank(layer)
+    return isinstance(layer, (keras.layers.Dense, *CONV_LAYERS)) or _is_low_rank(layer)
 
 
 def _kernel_matrix(layer):

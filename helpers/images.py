@@ -157,8 +157,8 @@ class ImageSVD:
         Returns:
           Tensor of the input's shape and float dtype.
         Raises:
-          ValueError: r is not an integer between 0 and k; an unknown dtype name.
-          TypeError: dtype is not a dtype name or object.
+          ValueError: r is an integer outside 0..k; an unknown dtype name.
+          TypeError: r is not an integer; dtype is not a dtype name or object.
 
         >>> ImageSVD(np.eye(3)).approx(3).numpy().round(6)
         array([[1., 0., 0.],
@@ -201,8 +201,8 @@ class ImageSVD:
         Args:
           r: int, 0 <= r <= k.  dtype: "float64", "float32" (the default), "float16" or "uint8".
         Raises:
-          ValueError: r is not an integer between 0 and k; an unknown dtype name.
-          TypeError: dtype is not a dtype name or object.
+          ValueError: r is an integer outside 0..k; an unknown dtype name.
+          TypeError: r is not an integer; dtype is not a dtype name or object.
 
         >>> ImageSVD(np.zeros((4, 6, 3))).nbytes(2), ImageSVD(np.zeros((4, 6, 3))).pixel_nbytes
         (264, 72)

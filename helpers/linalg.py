@@ -105,7 +105,8 @@ def rank_r_approx(s, U, V, r):
     Returns:
       (..., m, n) tensor, same dtype as s.
     Raises:
-      ValueError: r is not an integer between 0 and k.
+      TypeError: r is not an integer (a bool, a float or a string).
+      ValueError: r is an integer outside 0..k.
 
     >>> s, U, V = svd([[3., 0.], [0., 1.]])
     >>> rank_r_approx(s, U, V, 1).numpy()
@@ -190,7 +191,7 @@ def tail_energy(s, r):
     Returns:
       (...) tensor, same dtype as s.
     Raises:
-      ValueError: r is not an integer between 0 and k; invalid singular values.
+      TypeError: r is not an integer.  ValueError: r outside 0..k; invalid singular values.
 
     >>> float(tail_energy([3., 2., 1.], 1))
     5.0

@@ -133,7 +133,8 @@ def pissa_split(W, rank):
     Returns:
       ``(A, B, W_res)`` of shapes (..., m, rank), (..., rank, n) and (..., m, n).
     Raises:
-      ValueError: ``rank`` out of range (bools rejected); W with fewer than 2 dimensions, empty,
+      TypeError: ``rank`` not an integer (bools included).
+      ValueError: ``rank`` out of range; W with fewer than 2 dimensions, empty,
         NaN or Inf.
       TypeError: non-real entries.
 
@@ -181,8 +182,8 @@ def apply_pissa(layer, rank):
     Returns:
       The same layer, with ``layer.trainable_weights == [lora_kernel_a, lora_kernel_b]``.
     Raises:
-      TypeError: ``layer`` is not a Keras layer.
-      ValueError: not a Dense layer, not built, LoRA already enabled, quantized, or with a kernel
+      TypeError: ``layer`` is not a ``keras.layers.Dense``; ``rank`` not an integer.
+      ValueError: not built, LoRA already enabled, quantized, or with a kernel
         constraint; ``rank`` out of range.
 
     >>> import keras

@@ -63,7 +63,8 @@ class LowRankDense(keras.layers.Layer):
         Glorot uniform, like Dense); see above.  bias_initializer: a Keras initialiser.
       **kwargs: ``name``, ``dtype``, ``trainable``, as for any Keras layer.
     Raises:
-      ValueError: units or rank not a positive integer; rank > min(m, n) when built.
+      TypeError: units or rank not an integer; use_bias not a bool.
+      ValueError: units or rank below 1; rank > min(m, n) when built.
 
     >>> layer = LowRankDense(3, rank=1, name="low")
     >>> layer(np.ones((2, 4), "float32")).shape
@@ -180,9 +181,9 @@ def factorize_dense(layer, rank, name=None):
       A built :class:`LowRankDense` with ``rank (m + n)`` kernel weights plus ``n`` biases (if
       the original has a bias), ready to take the Dense layer's place in a model.
     Raises:
-      TypeError: ``layer`` is not a Keras layer.
-      ValueError: ``layer`` is not a Dense layer, is not built, or is quantized; ``rank`` is not
-        an integer between 1 and min(m, n) (bools are rejected).
+      TypeError: ``layer`` is not a ``keras.layers.Dense``; ``rank`` is not an integer (a bool,
+        a float).
+      ValueError: ``layer`` is not built, or is quantized; ``rank`` outside 1..min(m, n).
 
     >>> dense = keras.layers.Dense(3, name="d"); _ = dense(np.ones((1, 4), "float32"))
     >>> low = factorize_dense(dense, 2)

@@ -68,7 +68,8 @@ def power_iteration(W, iters=20, seed=0):
       ``(sigma, u, v)``: sigma (...), u (..., m), v (..., n) unit vectors, all of W's dtype.
     Raises:
       ValueError: W has fewer than 2 dimensions, an empty dimension, NaN or Inf entries;
-        iters is not an integer >= 1 (bools are rejected); seed is out of range.
+        iters is an integer below 1; seed is out of range.
+      TypeError: iters or seed is not an integer (bools included).
       TypeError: W has complex, boolean or string entries.
 
     >>> sigma, u, v = power_iteration([[2., 0.], [0., 1.]], iters=30)

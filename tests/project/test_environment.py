@@ -14,15 +14,37 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from scripts.sync_env import LOCK, NOT_LOCKED, PROJECT, locked_here, parse_lock
-
 ROOT = Path(__file__).resolve().parents[2]
-
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+LOCK = ROOT / "requirements.txt"
+PROJECT = canonicalize_name(PYPROJECT["project"]["name"])
+# the installer, and the project installed --no-deps (`make setup`: `uv pip sync` keeps pip, which
+# it did not install, and removes everything else the lock does not list)
+NOT_LOCKED = {"pip", PROJECT}
+
+
+def parse_lock(text):
+    """{name: [(version, marker or None)]} from a hashed requirements file."""
+    pins = {}
+    for line in text.splitlines():
+        if not line or line[0] in " #-":
+            continue
+        req, _, marker = line.rstrip(" \\").partition(" ; ")
+        name, version = req.split("==")
+        pins.setdefault(canonicalize_name(name), []).append(
+            (Version(version), Marker(marker) if marker else None))
+    return pins
+
+
+def locked_here(pins):
+    """The {name: version} that the lock installs on this interpreter and platform."""
+    return {name: version for name, options in pins.items() for version, marker in options
+            if marker is None or marker.evaluate()}
 
 
 def declared_requirements():
@@ -151,3 +173,6 @@ def test_makefile_installs_from_the_lock_with_hashes():
     assert proc.returncode == 0, proc.stderr
     assert "--require-hashes" in proc.stdout and "-r requirements.txt" in proc.stdout
     assert "--no-deps" in proc.stdout and "-e ." in proc.stdout
+    # and removes what the lock no longer lists: uv pip sync, which installs nothing (offline)
+    sync = [line for line in proc.stdout.splitlines() if "uv pip sync" in line]
+    assert sync and "--offline" in sync[0] and sync[0].rstrip().endswith("requirements.txt"), sync

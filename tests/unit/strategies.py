@@ -1,5 +1,7 @@
 """Hypothesis strategies shared by the test modules."""
 
+import numbers
+
 import numpy as np
 from hypothesis import strategies as st
 
@@ -22,3 +24,14 @@ def matrices_and_rank(draw, max_batch_dims=2, max_side=12):
     """A matrix from :func:`matrices` and a valid rank 1 <= r <= min(m, n)."""
     A = draw(matrices(max_batch_dims=max_batch_dims, max_side=max_side))
     return A, draw(st.integers(1, min(A.shape[-2:])))
+
+
+def error_for(value, kind=int):
+    """The exception the helpers raise for a rejected scalar ``value``, by scikit-learn's policy:
+    ``TypeError`` when it has the wrong type (a bool, a string, None, a float where an integer is
+    expected, a non-number where a real number is), ``ValueError`` when it has the right type but
+    is out of range (or NaN/Inf)."""
+    if isinstance(value, bool | np.bool_):
+        return TypeError
+    wanted = numbers.Integral if kind is int else numbers.Real
+    return ValueError if isinstance(value, wanted) else TypeError

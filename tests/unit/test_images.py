@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import helpers
-from helpers import images
+from helpers import images, loading, report
 from helpers.images import ImageLoadError, ImageSVD
+from tests.unit.strategies import error_for
 
 DATA = Path(helpers.__file__).resolve().parent.parent / "data"
 TOL = {np.float32: 1e-4, np.float64: 1e-10}
@@ -199,7 +200,7 @@ def test_decompression_bomb_is_refused_before_decoding(tmp_path, side):
 
 
 def test_pixel_limit_is_the_module_constant(monkeypatch):
-    monkeypatch.setattr(images, "MAX_PIXELS", 1000)
+    monkeypatch.setattr(loading, "MAX_PIXELS", 1000)  # the module that loads reads it
     with pytest.raises(ImageLoadError, match="over the limit of 1000"):
         images.load_image()
 
@@ -323,9 +324,9 @@ def _no_proxy(monkeypatch):
 @pytest.fixture
 def quick(monkeypatch, tmp_path):
     """Short limits, and a working directory and temp dir that must stay empty."""
-    monkeypatch.setattr(images, "TIMEOUT", 0.5)
-    monkeypatch.setattr(images, "TOTAL_TIMEOUT", 1.0)
-    monkeypatch.setattr(images, "MAX_BYTES", 256 * 1024)
+    monkeypatch.setattr(loading, "TIMEOUT", 0.5)
+    monkeypatch.setattr(loading, "TOTAL_TIMEOUT", 1.0)
+    monkeypatch.setattr(loading, "MAX_BYTES", 256 * 1024)
     monkeypatch.chdir(tmp_path)
     tmp = tmp_path / "tmp"
     tmp.mkdir()
@@ -575,7 +576,7 @@ def test_rank_zero_is_the_black_image():
 def test_bad_rank(r):
     svd = ImageSVD(np.random.default_rng(0).random((7, 9, 3)))
     for method in (svd.approx, svd.size, svd.proportion, svd.nbytes):
-        with pytest.raises(ValueError, match=r"r must be an integer between 0 and 7"):
+        with pytest.raises(error_for(r), match=r"r must be an integer between 0 and 7"):
             method(r)
 
 
@@ -646,7 +647,7 @@ def test_quantize_columns_matches_numpy(x, bits):
 
 @pytest.mark.parametrize("bits", [0, 17, 2.0, True, "8", None])
 def test_quantize_columns_bad_bits(bits):
-    with pytest.raises(ValueError, match="bits must be an integer between 1 and 16"):
+    with pytest.raises(error_for(bits), match="bits must be an integer between 1 and 16"):
         images.quantize_columns(np.ones((3, 2)), bits)
 
 
@@ -684,7 +685,7 @@ def test_approx_from_stored_factor_dtypes():
 @pytest.mark.parametrize("energy", [0, -0.5, 1.01, float("nan"), True, "0.9"])
 def test_bad_energy(energy):
     svd = ImageSVD(np.random.default_rng(0).random((7, 9)))
-    with pytest.raises(ValueError, match="energy"):
+    with pytest.raises(error_for(energy, float), match="energy"):
         svd.rank_for_energy(energy)
 
 
@@ -693,7 +694,7 @@ def test_bad_energy(energy):
                                            (float("inf"), "finite"), ("0.1", "finite")])
 def test_bad_factor(factor, match):
     svd = ImageSVD(np.random.default_rng(0).random((7, 9)))
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(error_for(factor, float), match=match):
         svd.rank_for_factor(factor)
 
 
@@ -796,13 +797,14 @@ def test_quality_table():
     assert with_ssim[0]["ssim"] == pytest.approx(1.0, abs=1e-4)
 
 
-@pytest.mark.parametrize("ranks, match", [([], "non-empty"), ([0], "between 1 and 20"),
-                                          ([3, 3], "repeat"), ("5", "list of integers"),
-                                          ([2.5], "between 1 and 20"), (7, "list of integers"),
-                                          ([True], "between 1 and 20")])
-def test_quality_table_bad_ranks(ranks, match):
+@pytest.mark.parametrize("ranks, exc, match", [
+    ([], ValueError, "non-empty"), ([0], ValueError, "between 1 and 20"),
+    ([3, 3], ValueError, "repeat"), ("5", TypeError, "list of integers"),
+    ([2.5], TypeError, "between 1 and 20"), (7, TypeError, "list of integers"),
+    ([True], TypeError, "between 1 and 20")])
+def test_quality_table_bad_ranks(ranks, exc, match):
     svd = ImageSVD(np.random.default_rng(0).random((20, 30)))
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(exc, match=match):
         images.quality_table(svd, ranks)
 
 
@@ -893,7 +895,7 @@ def test_export_report_leaves_nothing_half_written(tmp_path, monkeypatch):
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    real = images._save_csv
+    real = report._save_csv
 
     def failing(path, rows, header=None):
         if "U_first10" in Path(path).name:
@@ -901,7 +903,7 @@ def test_export_report_leaves_nothing_half_written(tmp_path, monkeypatch):
             raise OSError(28, "No space left on device")
         return real(path, rows, header)
 
-    monkeypatch.setattr(images, "_save_csv", failing)
+    monkeypatch.setattr(report, "_save_csv", failing)
     with pytest.raises(OSError, match="No space left"):
         images.export_report(np.random.default_rng(0).random((12, 16)), [2, 4], out)
     assert os.listdir(out) == ["keep.txt"]
@@ -909,7 +911,7 @@ def test_export_report_leaves_nothing_half_written(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("prefix", ["", "a/b", "../x", ".hidden", "x y", 3, None])
 def test_export_report_bad_prefix(tmp_path, prefix):
-    with pytest.raises(ValueError, match="prefix must be"):
+    with pytest.raises(ValueError if isinstance(prefix, str) else TypeError, match="prefix must be"):
         images.export_report(np.zeros((4, 5)) + 0.5, [1], tmp_path, prefix=prefix)
     assert os.listdir(tmp_path) == []
 

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import lora
-from tests.unit.strategies import matrices, matrices_and_rank
+from tests.unit.strategies import error_for, matrices, matrices_and_rank
 
 # Keras's own quantization code converts tensors with np.array(x), which NumPy 2 flags.
 KERAS_NUMPY2_WARNING = "ignore:__array__ implementation doesn't accept a copy:DeprecationWarning"
@@ -125,7 +125,7 @@ def test_subspace_similarity_rejects_bad_input():
     with pytest.raises(ValueError, match=r"U_b must have orthonormal columns"):
         lora.subspace_similarity(U, rng.standard_normal((6, 2)))
     for bad in (0, 4, True, 1.0):
-        with pytest.raises(ValueError, match=r"i must be an integer between 1 and 3"):
+        with pytest.raises(error_for(bad), match=r"i must be an integer between 1 and 3"):
             lora.subspace_similarity(U, V, i=bad)
     for bad in (0, 3):
         with pytest.raises(ValueError, match=r"j must be an integer between 1 and 2"):
@@ -174,7 +174,7 @@ def test_pissa_split_is_deterministic_in_sign():
 
 def test_pissa_split_rejects_bad_rank_and_input():
     for bad in (0, 3, True, 1.5, None):
-        with pytest.raises(ValueError, match=r"rank must be an integer between 1 and 2 \(min\(m, n\)"):
+        with pytest.raises(error_for(bad), match=r"rank must be an integer between 1 and 2 \(min\(m, n\)"):
             lora.pissa_split(np.ones((2, 5)), bad)
     with pytest.raises(ValueError, match="W must have at least 2 dimension"):
         lora.pissa_split(np.ones(4), 1)
@@ -250,7 +250,7 @@ def test_apply_pissa_draws_no_random_numbers():
 
 def test_apply_pissa_rejects_bad_rank():
     for bad in (0, 5, True, 2.0):
-        with pytest.raises(ValueError, match=r"rank must be an integer between 1 and 4 \(min\(m, n\)"):
+        with pytest.raises(error_for(bad), match=r"rank must be an integer between 1 and 4 \(min\(m, n\)"):
             lora.apply_pissa(built_dense(4, 6), bad)
 
 
@@ -260,7 +260,7 @@ def test_apply_pissa_rejects_layers_that_are_not_dense():
             lora.apply_pissa(bad, 1)
     conv = keras.layers.Conv1D(2, 3, name="conv")
     conv.build((None, 5, 1))
-    with pytest.raises(ValueError, match="must be a keras.layers.Dense layer; got Conv1D"):
+    with pytest.raises(TypeError, match="must be a keras.layers.Dense layer; got Conv1D"):
         lora.apply_pissa(conv, 1)
 
 

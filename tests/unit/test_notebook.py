@@ -13,10 +13,15 @@ import helpers
 from helpers import notebook
 
 
-@pytest.mark.parametrize("seed", [-1, 1.5, "0", True, None])
-def test_rejects_a_seed_that_is_not_a_non_negative_integer(seed):
-    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+@pytest.mark.parametrize("seed", [1.5, "0", True, None])
+def test_rejects_a_seed_that_is_not_an_integer(seed):
+    with pytest.raises(TypeError, match="seed must be an integer >= 0"):
         helpers.setup_notebook(seed)
+
+
+def test_rejects_a_negative_seed():
+    with pytest.raises(ValueError, match="seed must be an integer >= 0; got -1"):
+        helpers.setup_notebook(-1)
 
 
 def _setup_in_this_process(seed):
@@ -62,3 +67,44 @@ def test_warns_when_tensorflow_already_runs_with_another_count():
             "print(len(caught), caught[0].category.__name__, '3 intra-op' in str(caught[0].message))\n"
             "print(tf.config.threading.get_intra_op_parallelism_threads())\n")
     assert _run(code) == ["1", "RuntimeWarning", "True", "3"]
+
+
+def _run_without_onednn_setting(code):
+    env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, env={**env, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout
+
+
+ONEDNN_PROBE = """
+import warnings
+{imports}
+from tensorflow.python.util import _pywrap_util_port
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    helpers.setup_notebook(0)
+onednn = [w for w in caught if "oneDNN" in str(w.message)]
+print(_pywrap_util_port.IsMklEnabled(), len(onednn))
+for w in onednn:
+    print(w.category.__name__, "|", w.message)
+"""
+
+
+def test_warns_naming_the_fix_when_tensorflow_came_first_with_onednn_on():
+    out = _run_without_onednn_setting(ONEDNN_PROBE.format(imports="import tensorflow\nimport helpers"))
+    built_with_onednn, count = out.split("\n")[0].split()
+    if built_with_onednn != "True":
+        pytest.skip("this TensorFlow is built without oneDNN: nothing to warn about")
+    assert count == "1", out
+    assert "RuntimeWarning |" in out
+    assert "import helpers before tensorflow" in out and "TF_ENABLE_ONEDNN_OPTS=0" in out
+
+
+@pytest.mark.parametrize("imports", [
+    "import helpers\nimport tensorflow",  # the setup cell's order
+    "import os; os.environ['TF_ENABLE_ONEDNN_OPTS'] = '0'\nimport tensorflow\nimport helpers",
+])
+def test_no_onednn_warning_when_helpers_came_first_or_onednn_was_off(imports):
+    out = _run_without_onednn_setting(ONEDNN_PROBE.format(imports=imports))
+    assert out.split("\n")[0].split()[1] == "0", out

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import spectral
+from tests.unit.strategies import error_for
 
 
 def with_singular_values(s, m, n, seed=0, batch=()):
@@ -162,7 +163,7 @@ def test_power_iteration_rejects_bad_matrices(bad, exc, words):
 @pytest.mark.parametrize("iters", [0, -3, 1.5, 2.0, np.float64(3.0), True, False, "5", None,
                                    float("nan")])
 def test_power_iteration_rejects_bad_iters(iters):
-    with pytest.raises(ValueError, match="iters must be a positive integer"):
+    with pytest.raises(error_for(iters), match="iters must be a positive integer"):
         spectral.power_iteration(np.eye(2), iters=iters)
 
 
@@ -173,7 +174,7 @@ def test_power_iteration_accepts_numpy_int_iters():
 
 @pytest.mark.parametrize("seed", [-1, 2**63, 1.0, True, None])
 def test_power_iteration_rejects_bad_seed(seed):
-    with pytest.raises(ValueError, match=r"seed must be an integer between 0 and 2\*\*63 - 1"):
+    with pytest.raises(error_for(seed), match=r"seed must be an integer between 0 and 2\*\*63 - 1"):
         spectral.power_iteration(np.eye(2), seed=seed)
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import helpers
 from helpers.randomized import randomized_svd, single_pass_svd, streaming_randomized_svd
-from tests.unit.strategies import DTYPES
+from tests.unit.strategies import DTYPES, error_for
 from tests.unit.test_randomized import TOL, low_rank, with_spectrum
 
 
@@ -358,7 +358,7 @@ def test_streaming_rejects_unknown_dimension():
 
 @pytest.mark.parametrize("rank", [0, -1, 4, 2.0, True, None, "2"])
 def test_streaming_rejects_bad_rank(rank):
-    with pytest.raises(ValueError, match=r"rank must be an integer between 1 and 3 \(min\(m, n\)\)"):
+    with pytest.raises(error_for(rank), match=r"rank must be an integer between 1 and 3 \(min\(m, n\)\)"):
         streaming_randomized_svd(A_OK, rank)
 
 
@@ -371,13 +371,13 @@ def test_streaming_rejects_bad_oversample_and_power_iters(name, value):
 
 @pytest.mark.parametrize("block_rows", [0, -3, 2.0, True, None, "4"])
 def test_streaming_rejects_bad_block_rows(block_rows):
-    with pytest.raises(ValueError, match="block_rows must be a positive integer"):
+    with pytest.raises(error_for(block_rows), match="block_rows must be a positive integer"):
         streaming_randomized_svd(A_OK, 2, block_rows=block_rows)
 
 
 @pytest.mark.parametrize("seed", [-1, 2**63, 1.0, True, None])
 def test_streaming_rejects_bad_seed(seed):
-    with pytest.raises(ValueError, match=r"seed must be an integer between 0 and 2\*\*63 - 1"):
+    with pytest.raises(error_for(seed), match=r"seed must be an integer between 0 and 2\*\*63 - 1"):
         streaming_randomized_svd(A_OK, 2, seed=seed)
 
 
@@ -428,7 +428,7 @@ def blocks_ok():
 
 @pytest.mark.parametrize("n", [0, -2, 3.0, True, None, "3"])
 def test_single_pass_rejects_bad_n(n):
-    with pytest.raises(ValueError, match="n must be a positive integer"):
+    with pytest.raises(error_for(n), match="n must be a positive integer"):
         single_pass_svd(blocks_ok(), n, 1)
 
 
@@ -438,7 +438,7 @@ def test_single_pass_rejects_bad_rank_before_reading(rank):
         raise AssertionError("the stream must not be read")
         yield  # pragma: no cover
 
-    with pytest.raises(ValueError, match=r"rank must be an integer between 1 and 3 \(min\(m, n\)"):
+    with pytest.raises(error_for(rank), match=r"rank must be an integer between 1 and 3 \(min\(m, n\)"):
         single_pass_svd(stream(), 3, rank)
 
 
@@ -450,13 +450,13 @@ def test_single_pass_rejects_rank_above_rows_at_the_end():
 
 @pytest.mark.parametrize("sketch", [1, 5, 2.0, True, "3"])
 def test_single_pass_rejects_bad_sketch(sketch):
-    with pytest.raises(ValueError, match=r"sketch must be an integer between 2 and 4 \(the range"):
+    with pytest.raises(error_for(sketch), match=r"sketch must be an integer between 2 and 4 \(the range"):
         single_pass_svd([np.ones((3, 4))], 4, 2, sketch=sketch)
 
 
 @pytest.mark.parametrize("seed", [-1, 2**63, 0.0, False])
 def test_single_pass_rejects_bad_seed(seed):
-    with pytest.raises(ValueError, match=r"seed must be an integer between 0 and 2\*\*63 - 1"):
+    with pytest.raises(error_for(seed), match=r"seed must be an integer between 0 and 2\*\*63 - 1"):
         single_pass_svd(blocks_ok(), 3, 1, seed=seed)
 
 
