@@ -50,6 +50,15 @@ def _check_finite(t, name):
     return t
 
 
+def _check_finite_array(arr, name):
+    """The same one-pass check on a NumPy float array, before it is copied into a tensor."""
+    with np.errstate(all="ignore"):  # finite entries whose sum overflows are confirmed below
+        total = np.add.reduce(arr, axis=None)
+    if math.isfinite(float(total)) or np.isfinite(arr).all():
+        return
+    raise ValueError(f"{name} must not contain NaN or Inf entries")
+
+
 def _native_float(arr):
     """A NumPy float array in native byte order, keeping 4- and 8-byte precision; float16 and
     other sizes become float32 (float16) or float64 (long double)."""
@@ -81,7 +90,7 @@ def as_float_tensor(x, name="A", min_ndim=2):
     >>> as_float_tensor(np.ones((2, 2), ">f8")).dtype
     tf.float64
     """
-    t, check = _convert(x, name)
+    t, check_finite = _convert(x, name)
     shape = t.shape
     if shape.rank is None or shape.rank < min_ndim:
         raise ValueError(
@@ -89,22 +98,25 @@ def as_float_tensor(x, name="A", min_ndim=2):
         )
     if any(d == 0 for d in shape):
         raise ValueError(f"{name} must not have an empty dimension; got shape {tuple(shape)}")
-    return _check_finite(t, name) if check else t
+    return check_finite(t) if check_finite else t
 
 
 def _convert(x, name):
-    """(float tensor, whether it may hold NaN or Inf) for any accepted input; TypeError else."""
+    """(float tensor, the check of its finiteness to run, or None for integer data) for any
+    accepted input; TypeError for the others. A NumPy array is checked in NumPy, a tensor in
+    TensorFlow: one pass over the data either way."""
     if isinstance(x, tf.Tensor | tf.Variable):
         dtype = x.dtype
         if dtype.is_complex:
             raise TypeError(f"{name} must be real; got complex dtype {dtype.name}")
         if dtype == tf.bool or dtype == tf.string or not (dtype.is_floating or dtype.is_integer):
             raise TypeError(f"{name} must hold real numbers; got dtype {dtype.name}")
+        check = lambda t: _check_finite(t, name)  # noqa: E731
         if dtype in (tf.float32, tf.float64):
-            return tf.convert_to_tensor(x), True
+            return tf.convert_to_tensor(x), check
         if dtype.is_floating:
-            return tf.cast(x, tf.float32), True
-        return tf.cast(x, tf.float64), False
+            return tf.cast(x, tf.float32), check
+        return tf.cast(x, tf.float64), None
     try:
         arr = np.asarray(x)
     except ValueError as err:  # ragged nested lists
@@ -115,8 +127,15 @@ def _convert(x, name):
     if kind not in "fiu":
         raise TypeError(f"{name} must hold real numbers (float or integer); got dtype {arr.dtype}")
     if kind == "f":
-        return tf.convert_to_tensor(_native_float(arr)), True
-    return tf.convert_to_tensor(arr.astype(np.float64)), False
+        arr = _native_float(arr)
+
+        def check(t):
+            if arr.size:
+                _check_finite_array(arr, name)
+            return t
+
+        return tf.convert_to_tensor(arr), check
+    return tf.convert_to_tensor(arr.astype(np.float64)), None
 
 
 def _check_batch_axes(X, Y, what):

@@ -86,6 +86,7 @@ def export_report(image, ranks, out_dir, prefix="svd"):
       ValueError: a bad image, rank or prefix; ``out_dir`` exists but is not a folder.
       TypeError: out_dir is not a str or path.
 
+    >>> from helpers.loading import load_image
     >>> paths = export_report(load_image(grayscale=True), [5, 20], "build/report")
     >>> [p.name for p in paths][:3]
     ['svd_original.png', 'svd_k5.png', 'svd_k20.png']

@@ -241,7 +241,7 @@ def test_bad_rank(rank):
 @pytest.mark.parametrize("value", [-1, 1.0, 2.5, True, np.bool_(False), None, "3"])
 @pytest.mark.parametrize("name", ["oversample", "power_iters"])
 def test_bad_oversample_and_power_iters(name, value):
-    with pytest.raises(ValueError, match=rf"{name} must be an integer >= 0"):
+    with pytest.raises(error_for(value), match=rf"{name} must be an integer >= 0"):
         randomized_svd(A_OK, 2, **{name: value})
 
 
