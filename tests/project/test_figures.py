@@ -104,7 +104,7 @@ def nbval_runs():
     nbformat.write(changed, folder / "figure_changed.ipynb")
 
     junit = folder / "junit.xml"
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = dict(os.environ)  # TensorFlow's variables: set by the root conftest (helpers._env)
     subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                     f"--junitxml={junit}", *sorted(map(str, folder.glob("*.ipynb")))],
                    cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)

@@ -13,7 +13,7 @@ from helpers import notebook
 
 def _run(code, **env):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env})
+                         timeout=120, env={**os.environ, **env})
     assert out.returncode == 0, out.stderr[-2000:]
     return out.stdout.split()
 
@@ -43,7 +43,7 @@ def test_warns_when_tensorflow_already_runs_with_another_count():
 def _run_without_onednn_setting(code):
     env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=300, env={**env, "TF_CPP_MIN_LOG_LEVEL": "3"})
+                         timeout=300, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     return out.stdout
 
