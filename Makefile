@@ -6,17 +6,18 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-# Keep TensorFlow's C++ runtime quiet in every process and kernel started from here.
-export TF_CPP_MIN_LOG_LEVEL := 3
-export TF_ENABLE_ONEDNN_OPTS := 0
+# TensorFlow's environment variables are set in one module, helpers/_env.py, which `import helpers`,
+# the test suite and the scripts that start kernels all import. Python's hash seed is fixed here for
+# the kernels of `make lab` (a set prints in the same order as in the stored outputs).
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup lock test test-portable test-assignments book notebooks translations assignments \
-	grade lab kernel bench lint clean
+.PHONY: help setup lock test test-fast test-portable test-assignments book notebooks \
+	translations assignments grade lab kernel bench lint clean
 
 help:
 	@echo "make book       execute every notebook (fresh copies) and render build/html/"
-	@echo "make test       the whole suite: unit tests + strict nbval on every notebook"
+	@echo "make test       the whole suite: unit tests, doctests, project tests, strict nbval"
+	@echo "make test-fast  the helpers' unit tests and doctests only (tests/unit, helpers/)"
 	@echo "make test-portable  strict nbval under other BLAS kernels, 1 CPU and 8 threads"
 	@echo "make notebooks  re-execute notebooks in place to refresh the stored outputs"
 	@echo "make translations  write the Chinese notebooks notebooks-zh-CN/ from the translations"
@@ -30,11 +31,15 @@ help:
 	@echo "make bench      run the benchmarks and write benchmarks/results.md"
 	@echo "make lint       ruff over the whole project (both editions' notebooks included)"
 
+# pip installs the lock (hash-checked, with pip's own configuration); `uv pip sync` (uv is in the
+# lock) then makes the environment exactly the lock, uninstalling what it no longer lists (pip only
+# adds and upgrades). It runs offline: pip installed everything, so uv only compares and removes
+# (the project too, reinstalled last). It keeps pip, which it did not install.
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
 		-r requirements.txt
-	$(BIN)/python scripts/sync_env.py
+	$(BIN)/uv pip sync --quiet --offline --require-hashes --python $(BIN)/python requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
 		--no-build-isolation -e .
 	touch $(STAMP)
@@ -45,20 +50,24 @@ setup: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
+# The helpers alone (tests/unit/ and the docstring examples of helpers/): seconds, not minutes.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n auto --dist loadfile tests/unit helpers
+
 test-portable: $(STAMP)
-	$(BIN)/python scripts/check_portable.py
+	$(BIN)/python -m scripts.check_portable
 
 book: $(STAMP)
-	$(BIN)/python scripts/book.py
+	$(BIN)/python -m scripts.book
 
 notebooks: $(STAMP)
-	$(BIN)/python scripts/run_notebooks.py --in-place $(NB)
-	$(BIN)/python scripts/normalize_notebooks.py $(NB)
+	$(BIN)/python -m scripts.run_notebooks --in-place $(NB)
+	$(BIN)/python -m scripts.normalize_notebooks $(NB)
 
 # The Simplified Chinese notebooks: the English ones with translations/zh-CN/ (it fails, naming
 # the cells, when a translation is missing or stale; `--update` marks what to translate).
 translations: $(STAMP)
-	$(BIN)/python scripts/translations.py
+	$(BIN)/python -m scripts.translations
 
 # Homework (otter-grader): assignments/NN_topic.yml + the notebooks' exercises -> build/assignments/
 # (student/, solution/, autograder/ per notebook, and zh-CN/ for the Chinese edition).

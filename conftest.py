@@ -1,21 +1,28 @@
-"""Project-wide pytest configuration (nbval and hypothesis)."""
+"""Project-wide pytest configuration: the environment, nbval, hypothesis, markers.
 
-import os
+The tests are sorted by kind, each folder with its own conftest: ``tests/unit/`` (the helpers
+package, with the docstring examples of ``helpers/``) and ``tests/project/`` (the book, the
+browser, the notebooks' hygiene, lint, dependencies, scripts, translations); nbval runs the
+notebooks themselves. ``make test-fast`` runs the first kind, ``make test`` everything.
+"""
 
-# Keep TensorFlow's C++ log lines quiet in the test process and in every kernel it starts.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-os.environ.setdefault("PYTHONHASHSEED", "0")
+from pathlib import Path
 
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
+# TensorFlow's environment variables, from the one module that sets them: for this process and
+# every kernel and pytest-xdist worker it starts (they inherit the environment).
+from helpers import _env
 
+_env.apply(_env.KERNEL_ENV)
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
-import nbval_figures  # noqa: E402
+from tests.project import nbval_figures  # noqa: E402
 
-# nbval compares text only; compare the stored figures too (tests/nbval_figures.py).
+ROOT = Path(__file__).resolve().parent
+
+# nbval compares text only; compare the stored figures too (tests/project/nbval_figures.py).
 nbval_figures.install()
 
 settings.register_profile(
@@ -33,3 +40,35 @@ def pytest_collectstart(collector):
     """Do not compare stderr streams: TensorFlow's C++ runtime writes unpredictable lines there."""
     if getattr(collector, "path", None) is not None and collector.path.suffix == ".ipynb":
         collector.skip_compare += ("stderr",)
+
+
+def pytest_collection_modifyitems(items):
+    """Mark by kind what no folder conftest marks: the doctests of helpers/ are unit tests, the
+    cells of notebooks/ are notebook tests."""
+    for item in items:
+        path = Path(str(item.path))
+        if path.is_relative_to(ROOT / "helpers"):
+            item.add_marker(pytest.mark.unit)
+        elif path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebook)
+
+
+@pytest.fixture(autouse=True)
+def _doctest_names(doctest_namespace):
+    """The names every docstring example of helpers/ may use without importing them."""
+    import keras
+    import tensorflow as tf
+
+    doctest_namespace.update(np=np, tf=tf, keras=keras)
+
+
+@pytest.fixture(autouse=True)
+def _keep_print_options(request):
+    """A docstring example may call setup_notebook, which sets NumPy's print options for the
+    process: restore them, so that the next example prints as it does alone."""
+    if not request.node.path.is_relative_to(ROOT / "helpers"):
+        yield
+        return
+    saved = np.get_printoptions()
+    yield
+    np.set_printoptions(**saved)

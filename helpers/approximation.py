@@ -27,7 +27,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .linalg import _check_int, _check_seed, as_float_tensor, reconstruct, svd
+from ._validation import _check_bool, _check_int, _check_real, _check_seed, as_float_tensor
+from .linalg import reconstruct, svd
 
 #: Largest number of entries of the residual matrices built at once by truncation_errors.
 _MAX_BLOCK_ENTRIES = 2**22
@@ -75,7 +76,7 @@ def _check_ranks(ranks, k):
     if ranks is None:
         return list(range(k + 1))
     if isinstance(ranks, numbers.Integral):
-        raise ValueError(f"ranks must be a sequence of integers between 0 and {k}; got {ranks!r}")
+        raise TypeError(f"ranks must be a sequence of integers between 0 and {k}; got {ranks!r}")
     values = list(np.asarray(ranks).reshape(-1)) if not isinstance(ranks, list | tuple) else list(ranks)
     if not values:
         raise ValueError(f"ranks must hold at least one integer between 0 and {k}; got {ranks!r}")
@@ -179,8 +180,7 @@ def column_selection_approx(A, r, pivoted=False):
     >>> int(tf.linalg.matrix_rank(B))
     1
     """
-    if not isinstance(pivoted, bool | np.bool_):
-        raise TypeError(f"pivoted must be True or False; got {pivoted!r}")
+    pivoted = _check_bool(pivoted, "pivoted")
     A = as_float_tensor(A, "A", min_ndim=2)
     k = min(A.shape[-2], A.shape[-1])
     r = _check_int(r, "r", 0, k, "min(m, n)")
@@ -264,8 +264,7 @@ def fit_factorization(A, r, steps=300, learning_rate=0.05, seed=0, optimizer=Non
     m, n = A.shape[-2], A.shape[-1]
     r = _check_int(r, "r", 0, min(m, n), "min(m, n)")
     steps = _check_int(steps, "steps", 1, 10**9)
-    ok = isinstance(learning_rate, numbers.Real) and not isinstance(learning_rate, bool | np.bool_)
-    if not ok or not np.isfinite(float(learning_rate)) or float(learning_rate) <= 0:
+    if _check_real(learning_rate, "learning_rate") <= 0:
         raise ValueError(f"learning_rate must be a positive finite number; got {learning_rate!r}")
     seed = _check_seed(seed)
     if optimizer is None:

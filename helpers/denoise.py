@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 import tensorflow as tf
 
-from .linalg import _check_real, as_float_tensor
+from ._validation import _check_real, _is_int, as_float_tensor
 
 MODES = ("hard", "soft")
 
@@ -95,16 +95,17 @@ def _check_beta(beta):
 
 
 def _check_shape(shape):
+    message = f"shape must be (m, n), two positive integers; got {shape!r}"
     try:
         dims = tuple(shape)
     except TypeError:
-        dims = None
-    ok = dims is not None and len(dims) == 2 and all(
-        isinstance(d, numbers.Integral) and not isinstance(d, bool | np.bool_) and d >= 1
-        for d in dims
-    )
-    if not ok:
-        raise ValueError(f"shape must be (m, n), two positive integers; got {shape!r}")
+        raise TypeError(message) from None
+    if len(dims) != 2:
+        raise ValueError(message)
+    if not all(_is_int(d) for d in dims):
+        raise TypeError(message)
+    if not all(d >= 1 for d in dims):
+        raise ValueError(message)
     return int(dims[0]), int(dims[1])
 
 

@@ -84,7 +84,7 @@ U or V are then any orthonormal basis of a subspace; :func:`svd_grad` takes the 
 import numpy as np
 import tensorflow as tf
 
-from .linalg import _check_real, _check_svd_triple, as_float_tensor
+from ._validation import _check_real, _check_svd_triple, as_float_tensor
 
 __all__ = ["numerical_gradient", "svd_grad", "svd_manual"]
 

@@ -1,4 +1,5 @@
-"""The SVD and what is built directly on it: reconstruction, rank-r approximation, storage and energy.
+"""The SVD and what is built directly on it: reconstruction, rank-r approximation, energy, signs,
+the pseudo-inverse and least squares.
 
 Conventions, kept everywhere in the collection:
 
@@ -8,157 +9,42 @@ Conventions, kept everywhere in the collection:
   ``(..., m, n)`` gives ``s`` of shape ``(..., k)``, ``U`` ``(..., m, k)``, ``V`` ``(..., n, k)``
   with ``k = min(m, n)``.
 * float32 stays float32 and float64 stays float64.
-"""
 
-import math
-import numbers
+Arguments are checked by :mod:`helpers._validation` (``as_float_tensor`` is re-exported here);
+the storage arithmetic (``approx_size`` ... ``rank_for_nbytes``) lives in :mod:`helpers.storage`
+and is re-exported here too, so ``helpers.linalg.approx_nbytes`` keeps working.
+"""
 
 import numpy as np
 import tensorflow as tf
 
-MEASURES = ("sigma2", "sigma")
+from ._validation import (
+    MEASURES,
+    _check_batch_axes,
+    _check_bool,
+    _check_int,
+    _check_measure,
+    _check_real,
+    _check_singular_values,
+    _check_svd_triple,
+    as_float_tensor,
+)
+from .storage import (
+    FACTOR_DTYPES,
+    QUANT_COLUMN_BYTES,
+    approx_nbytes,
+    approx_size,
+    compression_factor,
+    rank_for_factor,
+    rank_for_nbytes,
+)
 
-
-# ----------------------------------------------------------------------------------------------
-# argument checking shared by every module of the package
-# ----------------------------------------------------------------------------------------------
-def as_float_tensor(x, name="A", min_ndim=2):
-    """Convert ``x`` to a float32 or float64 tensor, checking dtype, rank, emptiness and finiteness.
-
-    float32 and float64 keep their dtype; float16/bfloat16 become float32; integers and Python
-    numbers become float64.
-
-    Args:
-      x: tensor, NumPy array or nested list of real numbers, at least ``min_ndim`` dimensions.
-      name: the argument's name, used in error messages.
-      min_ndim: int, the smallest number of dimensions accepted.
-    Returns:
-      A ``tf.Tensor`` of dtype float32 or float64 and the same shape as ``x``.
-    Raises:
-      TypeError: complex, boolean, string or object entries.
-      ValueError: fewer than ``min_ndim`` dimensions, an empty dimension, NaN or Inf, ragged lists.
-
-    >>> as_float_tensor([[1, 2], [3, 4]]).dtype
-    tf.float64
-    """
-    if isinstance(x, tf.Tensor | tf.Variable):
-        dtype = x.dtype
-        if dtype.is_complex:
-            raise TypeError(f"{name} must be real; got complex dtype {dtype.name}")
-        if dtype == tf.bool or dtype == tf.string or not (dtype.is_floating or dtype.is_integer):
-            raise TypeError(f"{name} must hold real numbers; got dtype {dtype.name}")
-        if dtype in (tf.float32, tf.float64):
-            t = tf.convert_to_tensor(x)
-        elif dtype.is_floating:
-            t = tf.cast(x, tf.float32)
-        else:
-            t = tf.cast(x, tf.float64)
-    else:
-        try:
-            arr = np.asarray(x)
-        except ValueError as err:  # ragged nested lists
-            raise ValueError(f"{name} must be a rectangular array of numbers; {err}") from None
-        kind = arr.dtype.kind
-        if kind == "c":
-            raise TypeError(f"{name} must be real; got complex dtype {arr.dtype}")
-        if kind not in "fiu":
-            raise TypeError(
-                f"{name} must hold real numbers (float or integer); got dtype {arr.dtype}"
-            )
-        if arr.dtype in (np.float32, np.float64):
-            t = tf.convert_to_tensor(arr)
-        elif kind == "f":
-            t = tf.convert_to_tensor(arr.astype(np.float32))
-        else:
-            t = tf.convert_to_tensor(arr.astype(np.float64))
-    shape = t.shape
-    if shape.rank is None or shape.rank < min_ndim:
-        raise ValueError(
-            f"{name} must have at least {min_ndim} dimension(s); got shape {tuple(shape)}"
-        )
-    if any(d == 0 for d in shape):
-        raise ValueError(f"{name} must not have an empty dimension; got shape {tuple(shape)}")
-    if tf.executing_eagerly():
-        if not bool(tf.reduce_all(tf.math.is_finite(t))):
-            raise ValueError(f"{name} must not contain NaN or Inf entries")
-    else:
-        t = tf.debugging.assert_all_finite(t, f"{name} must not contain NaN or Inf entries")
-    return t
-
-
-def _check_int(value, name, low, high, what=""):
-    """Return ``value`` as a Python int if it is an integer in [low, high], else raise ValueError."""
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
-    if not ok or not (low <= int(value) <= high):
-        extra = f" ({what})" if what else ""
-        raise ValueError(f"{name} must be an integer between {low} and {high}{extra}; got {value!r}")
-    return int(value)
-
-
-#: One rule for every seed of the helpers: what a 64-bit stateless TensorFlow seed holds.
-SEED_MAX = 2**63 - 1
-
-
-def _check_seed(seed):
-    """``seed`` as a Python int if it is an integer in [0, 2**63 - 1], else ValueError."""
-    ok = isinstance(seed, numbers.Integral) and not isinstance(seed, bool | np.bool_)
-    if not ok or not 0 <= int(seed) <= SEED_MAX:
-        raise ValueError(f"seed must be an integer between 0 and 2**63 - 1; got {seed!r}")
-    return int(seed)
-
-
-def _check_batch_axes(X, Y, what):
-    """ValueError "<what> do not broadcast" unless the leading axes of two matrix stacks do."""
-    try:
-        np.broadcast_shapes(tuple(X.shape[:-2]), tuple(Y.shape[:-2]))
-    except ValueError:
-        raise ValueError(f"{what} do not broadcast") from None
-
-
-def _check_positive_int(value, name):
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
-    if not ok or int(value) < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return int(value)
-
-
-def _check_real(value, name):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
-    if not ok or not math.isfinite(float(value)):
-        raise ValueError(f"{name} must be a finite real number; got {value!r}")
-    return float(value)
-
-
-def _check_measure(measure):
-    if measure not in MEASURES:
-        raise ValueError(f'measure must be "sigma2" or "sigma"; got {measure!r}')
-    return measure
-
-
-def _check_svd_triple(s, U, V):
-    """Validate a thin or full SVD triple and return it as tensors of one float dtype."""
-    s = as_float_tensor(s, "s", min_ndim=1)
-    U = as_float_tensor(U, "U", min_ndim=2)
-    V = as_float_tensor(V, "V", min_ndim=2)
-    if not (s.dtype == U.dtype == V.dtype):
-        raise TypeError(
-            f"s, U and V must share one dtype; got {s.dtype.name}, {U.dtype.name}, {V.dtype.name}"
-        )
-    k = s.shape[-1]
-    if U.shape[-1] < k or V.shape[-1] < k:
-        raise ValueError(
-            f"U and V need at least k = {k} columns (the length of s); "
-            f"got U {tuple(U.shape)} and V {tuple(V.shape)}"
-        )
-    batch = [tuple(s.shape[:-1]), tuple(U.shape[:-2]), tuple(V.shape[:-2])]
-    try:
-        np.broadcast_shapes(*batch)
-    except ValueError:
-        raise ValueError(
-            f"the batch axes of s, U and V do not match: s {tuple(s.shape)}, "
-            f"U {tuple(U.shape)}, V {tuple(V.shape)}"
-        ) from None
-    return s, U, V
+__all__ = [
+    "FACTOR_DTYPES", "MEASURES", "QUANT_COLUMN_BYTES", "approx_nbytes", "approx_size",
+    "as_float_tensor", "balanced_factors", "compression_factor", "energy_fraction", "lstsq",
+    "normalize_signs", "pinv", "rank_for_energy", "rank_for_factor", "rank_for_nbytes",
+    "rank_r_approx", "reconstruct", "svd", "tail_energy",
+]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -183,10 +69,9 @@ def svd(A, full_matrices=False):
     >>> s.numpy()
     array([3., 1.])
     """
-    if not isinstance(full_matrices, bool | np.bool_):
-        raise TypeError(f"full_matrices must be True or False; got {full_matrices!r}")
+    full_matrices = _check_bool(full_matrices, "full_matrices")
     A = as_float_tensor(A, "A", min_ndim=2)
-    return tf.linalg.svd(A, full_matrices=bool(full_matrices))
+    return tf.linalg.svd(A, full_matrices=full_matrices)
 
 
 def reconstruct(s, U, V):
@@ -220,7 +105,8 @@ def rank_r_approx(s, U, V, r):
     Returns:
       (..., m, n) tensor, same dtype as s.
     Raises:
-      ValueError: r is not an integer between 0 and k.
+      TypeError: r is not an integer (a bool, a float or a string).
+      ValueError: r is an integer outside 0..k.
 
     >>> s, U, V = svd([[3., 0.], [0., 1.]])
     >>> rank_r_approx(s, U, V, 1).numpy()
@@ -237,205 +123,8 @@ def rank_r_approx(s, U, V, r):
 
 
 # ----------------------------------------------------------------------------------------------
-# storage
-# ----------------------------------------------------------------------------------------------
-def approx_size(m, n, r):
-    """Count of numbers stored by a rank-r SVD of an m×n matrix: r columns of U, of V and r σ's.
-
-    Args:
-      m, n: positive ints, the matrix shape.  r: int, 0 <= r <= min(m, n).
-    Returns:
-      int, ``r * (m + n + 1)``.
-
-    >>> approx_size(100, 50, 10)
-    1510
-    """
-    m = _check_positive_int(m, "m")
-    n = _check_positive_int(n, "n")
-    r = _check_int(r, "r", 0, min(m, n), "the rank of an m×n matrix is at most min(m, n)")
-    return r * (m + n + 1)
-
-
-def compression_factor(m, n, r):
-    """Stored numbers of a rank-r SVD as a fraction of the m·n numbers of the matrix.
-
-    Args:
-      m, n: positive ints.  r: int, 0 <= r <= min(m, n).
-    Returns:
-      float, ``r (m + n + 1) / (m n)``; below 1 means the SVD is smaller than the matrix.
-
-    >>> compression_factor(100, 50, 10)
-    0.302
-    """
-    return approx_size(m, n, r) / (int(m) * int(n))
-
-
-def rank_for_factor(m, n, factor):
-    """Largest rank whose SVD storage fits in ``factor`` times the size of an m×n matrix.
-
-    ``r = ⌊factor · m · n / (m + n + 1)⌋`` (a relative tolerance of 1e-9 absorbs rounding, so a
-    factor computed from an exact rank gives that rank back).
-
-    Args:
-      m, n: positive ints.  factor: real, > 0.
-    Returns:
-      int r with 1 <= r <= min(m, n).
-    Raises:
-      ValueError: factor <= 0; factor too small for even rank 1 (the message gives the smallest
-        factor that works); or a rank above min(m, n), where the SVD would cost more than the
-        matrix itself.
-
-    >>> rank_for_factor(100, 50, 0.302)
-    10
-    """
-    m = _check_positive_int(m, "m")
-    n = _check_positive_int(n, "n")
-    factor = _check_real(factor, "factor")
-    if factor <= 0:
-        raise ValueError(f"factor must be greater than 0; got {factor!r}")
-    exact = factor * m * n / (m + n + 1)
-    r = math.floor(exact * (1 + 1e-9))
-    if r < 1:
-        smallest = (m + n + 1) / (m * n)
-        raise ValueError(
-            f"factor={factor!r} is too small for a {m}×{n} matrix: even rank 1 stores "
-            f"{m + n + 1} numbers; the smallest factor that works is {smallest:.6g}"
-        )
-    if r > min(m, n):
-        raise ValueError(
-            f"factor={factor!r} asks for rank {r}, above min(m, n) = {min(m, n)}: storing the SVD "
-            f"would then cost more than the {m}×{n} matrix itself"
-        )
-    return r
-
-
-#: Factor dtypes understood by :func:`approx_nbytes`: bytes per stored entry of U and V.
-FACTOR_DTYPES = {"float64": 8, "float32": 4, "float16": 2, "uint8": 1}
-
-#: Bytes an 8-bit quantized factor column stores besides its entries: a float32 scale and a
-#: float32 offset.
-QUANT_COLUMN_BYTES = 8
-
-
-def _check_factor_dtype(dtype):
-    """Return the name ("float64", "float32", "float16" or "uint8") of a factor dtype."""
-    if isinstance(dtype, str):
-        name = dtype  # the exact name: "float" or "f4" would be ambiguous to a reader
-    elif isinstance(dtype, tf.DType):
-        name = dtype.name
-    elif isinstance(dtype, np.dtype) or (isinstance(dtype, type) and issubclass(dtype, np.generic)):
-        name = np.dtype(dtype).name
-    else:
-        raise TypeError(
-            f'dtype must be a dtype name or object ("float64", "float32", "float16" or "uint8"); '
-            f"got {dtype!r}"
-        )
-    if name not in FACTOR_DTYPES:
-        raise ValueError(
-            f'dtype must be one of "float64", "float32", "float16" or "uint8" (8-bit quantized); '
-            f"got {dtype!r}"
-        )
-    return name
-
-
-def approx_nbytes(m, n, r, dtype="float32"):
-    """Bytes stored by a rank-r SVD of an m×n matrix whose factors are kept in ``dtype``.
-
-    :func:`approx_size` counts *numbers*; what a file or a network transfer costs is *bytes*, and
-    a photo's pixels take one byte each (uint8) while factors in float32 take four. The rank-r
-    factors are the r columns of U (m entries each), the r columns of V (n entries each) and the r
-    singular values:
-
-    * ``"float64"``, ``"float32"``, ``"float16"``: every number in that dtype,
-      ``r (m + n + 1) · itemsize`` bytes (8, 4 or 2 bytes per number).
-    * ``"uint8"``, 8-bit quantized factors: each column of U and of V is stored as one byte per
-      entry, ``q = round((x − offset) / scale)`` in 0..255 with the column's own ``offset`` (its
-      minimum) and ``scale`` ((max − min) / 255), both float32; the singular values stay float32.
-      That is ``r (m + n)`` bytes of entries, ``2r · 8`` bytes of scales and offsets and ``4r``
-      bytes of σ's: ``r (m + n + 20)`` bytes.
-
-    Against an 8-bit image (``m n`` bytes per channel), :func:`rank_for_nbytes` gives the
-    break-even rank: ``rank_for_nbytes(m, n, m * n)`` ≈ ``m n / (4 (m + n + 1))`` for float32.
-
-    Args:
-      m, n: positive ints, the matrix shape.  r: int, 0 <= r <= min(m, n) (r = 0 stores nothing).
-      dtype: the factors' dtype: "float64", "float32" (the default: what ``tf.linalg.svd`` of a
-        float32 image returns), "float16" or "uint8" (8-bit quantized as above); a NumPy or
-        TensorFlow dtype object works too.
-    Returns:
-      int, the number of bytes.
-    Raises:
-      ValueError: m, n not positive integers; r outside 0..min(m, n); an unknown dtype name.
-      TypeError: dtype is not a dtype name or object.
-
-    >>> approx_nbytes(100, 50, 10), approx_nbytes(100, 50, 10, "float16")
-    (6040, 3020)
-    >>> approx_nbytes(100, 50, 10, "uint8")
-    1700
-    """
-    name = _check_factor_dtype(dtype)
-    size = approx_size(m, n, r)  # checks m, n and r
-    if name == "uint8":
-        r = int(r)
-        return r * (int(m) + int(n)) + 2 * r * QUANT_COLUMN_BYTES + 4 * r
-    return size * FACTOR_DTYPES[name]
-
-
-def rank_for_nbytes(m, n, nbytes, dtype="float32"):
-    """Largest rank whose factors (see :func:`approx_nbytes`) fit in ``nbytes`` bytes.
-
-    The break-even rank against an 8-bit m×n image, which stores ``m n`` bytes per channel, is
-    ``rank_for_nbytes(m, n, m * n)``: ``⌊m n / (4 (m + n + 1))⌋`` for float32 factors, a quarter
-    of the break-even rank in numbers (:func:`rank_for_factor` with factor 1).
-
-    Args:
-      m, n: positive ints.  nbytes: real, > 0, the byte budget.
-      dtype: the factors' dtype, as for :func:`approx_nbytes`.
-    Returns:
-      int r with 1 <= r <= min(m, n).
-    Raises:
-      ValueError: nbytes <= 0 or not finite; too few bytes for even rank 1 (the message gives
-        the bytes of rank 1); a budget that fits more than rank min(m, n); an unknown dtype.
-      TypeError: dtype is not a dtype name or object.
-
-    >>> rank_for_nbytes(400, 600, 400 * 600)  # break-even against an 8-bit 400×600 image
-    59
-    >>> rank_for_nbytes(400, 600, 400 * 600, "uint8")
-    235
-    """
-    name = _check_factor_dtype(dtype)
-    m = _check_positive_int(m, "m")
-    n = _check_positive_int(n, "n")
-    nbytes = _check_real(nbytes, "nbytes")
-    if nbytes <= 0:
-        raise ValueError(f"nbytes must be greater than 0; got {nbytes!r}")
-    per_rank = approx_nbytes(m, n, 1, name)  # the byte count is linear in r
-    r = math.floor(nbytes / per_rank)
-    if r < 1:
-        raise ValueError(
-            f"nbytes={nbytes!r} is too small for a {m}×{n} matrix: rank 1 in {name} stores "
-            f"{per_rank} bytes"
-        )
-    if r > min(m, n):
-        raise ValueError(
-            f"nbytes={nbytes!r} fits rank {r}, above min(m, n) = {min(m, n)}: in {name} the full "
-            f"SVD ({approx_nbytes(m, n, min(m, n), name)} bytes) already fits in the budget"
-        )
-    return r
-
-
-# ----------------------------------------------------------------------------------------------
 # energy
 # ----------------------------------------------------------------------------------------------
-def _check_singular_values(s):
-    s = as_float_tensor(s, "s", min_ndim=1)
-    if bool(tf.reduce_any(s < 0)):
-        raise ValueError("s must hold singular values, which are non-negative")
-    if not bool(tf.reduce_any(s > 0)):
-        raise ValueError("s must have at least one positive singular value (the matrix is zero)")
-    return s
-
-
 def _pooled_weights(s, measure):
     """(k,) float64 weights Σ_b w_{b,i}, pooled over every batch axis of s."""
     s64 = tf.reshape(tf.cast(s, tf.float64), [-1, s.shape[-1]])  # float32 -> float64 is exact
@@ -502,14 +191,12 @@ def tail_energy(s, r):
     Returns:
       (...) tensor, same dtype as s.
     Raises:
-      ValueError: r is not an integer between 0 and k; invalid singular values.
+      TypeError: r is not an integer.  ValueError: r outside 0..k; invalid singular values.
 
     >>> float(tail_energy([3., 2., 1.], 1))
     5.0
     """
-    s = as_float_tensor(s, "s", min_ndim=1)
-    if bool(tf.reduce_any(s < 0)):
-        raise ValueError("s must hold singular values, which are non-negative")
+    s = _check_singular_values(s, need_positive=False)
     k = s.shape[-1]
     r = _check_int(r, "r", 0, k, f"the number of singular values is {k}")
     return tf.reduce_sum(tf.square(s[..., r:]), axis=-1)
@@ -593,6 +280,40 @@ def normalize_signs(s, U, V):
     sv = tf.concat([su[..., :k], sv[..., k:]], axis=-1)
     # "+ 0" turns the -0.0 that a flipped zero would become into 0.0, so printouts stay tidy.
     return s, U * su[..., tf.newaxis, :] + 0, V * sv[..., tf.newaxis, :] + 0
+
+
+def balanced_factors(W, rank):
+    """The best rank-r approximation of W as two balanced factors: ``W_r = A B``, batched.
+
+    ``A = U_r diag(√σ_r)`` (..., m, r) and ``B = diag(√σ_r) V_rᵀ`` (..., r, n), from the SVD of W
+    with normalised signs (:func:`normalize_signs`), so the factors are the same on every run.
+    ``factorize_dense`` (:mod:`helpers.nn`) and ``pissa_split`` (:mod:`helpers.lora`) both start
+    from it.
+
+    Args:
+      W: (..., m, n) real matrix or stack of matrices.  rank: int, 1 <= rank <= min(m, n).
+    Returns:
+      ``(A, B)`` of W's float dtype.
+    Raises:
+      TypeError: rank is not an integer; W complex, boolean or string.
+      ValueError: rank out of range; W with fewer than 2 dimensions, empty, NaN or Inf.
+
+    >>> A, B = balanced_factors([[4., 0.], [0., 1.]], 1)
+    >>> A.numpy(), B.numpy()
+    (array([[2.],
+           [0.]]), array([[2., 0.]]))
+    """
+    W = as_float_tensor(W, "W", min_ndim=2)
+    m, n = W.shape[-2:]
+    rank = _check_int(rank, "rank", 1, min(m, n), f"min(m, n) of the {m}×{n} matrix")
+    return _balanced_factors(W, rank)
+
+
+def _balanced_factors(W, rank):
+    """:func:`balanced_factors` of a checked float tensor W and rank."""
+    s, U, V = normalize_signs(*tf.linalg.svd(W))
+    root = tf.sqrt(s[..., :rank])[..., tf.newaxis, :]  # (..., 1, rank)
+    return U[..., :rank] * root, tf.linalg.matrix_transpose(V[..., :rank] * root)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -18,8 +18,9 @@ singular components of ``W`` instead and freezes only the residual.
 import numpy as np
 import tensorflow as tf
 
-from .linalg import _check_batch_axes, _check_int, as_float_tensor
-from .nn import _balanced_factors, _require_dense
+from ._keras import _check_float_kernel, _require_dense
+from ._validation import _check_batch_axes, _check_int, as_float_tensor
+from .linalg import balanced_factors
 
 #: Largest ``max |UᵀU − I|`` accepted by :func:`subspace_similarity` as "orthonormal columns":
 #: loose enough for singular vectors computed in float32, far below the O(1) error of a matrix
@@ -132,7 +133,8 @@ def pissa_split(W, rank):
     Returns:
       ``(A, B, W_res)`` of shapes (..., m, rank), (..., rank, n) and (..., m, n).
     Raises:
-      ValueError: ``rank`` out of range (bools rejected); W with fewer than 2 dimensions, empty,
+      TypeError: ``rank`` not an integer (bools included).
+      ValueError: ``rank`` out of range; W with fewer than 2 dimensions, empty,
         NaN or Inf.
       TypeError: non-real entries.
 
@@ -145,25 +147,16 @@ def pissa_split(W, rank):
     W = as_float_tensor(W, "W")
     m, n = W.shape[-2:]
     rank = _check_int(rank, "rank", 1, min(m, n), f"min(m, n) of the {m}×{n} kernel")
-    A, B = _balanced_factors(tf.cast(W, tf.float64), rank)
+    A, B = balanced_factors(tf.cast(W, tf.float64), rank)
     A, B = tf.cast(A, W.dtype), tf.cast(B, W.dtype)
     return A, B, W - tf.matmul(A, B)
 
 
 def _check_plain_dense(layer):
     _require_dense(layer)
-    if not layer.built:
-        raise ValueError(
-            f"layer {layer.name!r} is not built yet, so it has no kernel: build the model "
-            "(give it a keras.Input or call it on data) first"
-        )
+    _check_float_kernel(layer, "apply PiSSA before quantizing")
     if layer.lora_enabled:
         raise ValueError(f"layer {layer.name!r} already has LoRA enabled (rank {layer.lora_rank})")
-    if layer.quantization_mode:
-        raise ValueError(
-            f"layer {layer.name!r} is quantized ({layer.quantization_mode}): its stored kernel is "
-            "not the float matrix it applies; apply PiSSA before quantizing"
-        )
     if layer.kernel_constraint is not None:
         raise ValueError(
             f"layer {layer.name!r} has a kernel_constraint, which Keras's LoRA does not support"
@@ -189,10 +182,11 @@ def apply_pissa(layer, rank):
     Returns:
       The same layer, with ``layer.trainable_weights == [lora_kernel_a, lora_kernel_b]``.
     Raises:
-      TypeError: ``layer`` is not a Keras layer.
-      ValueError: not a Dense layer, not built, LoRA already enabled, quantized, or with a kernel
+      TypeError: ``layer`` is not a ``keras.layers.Dense``; ``rank`` not an integer.
+      ValueError: not built, LoRA already enabled, quantized, or with a kernel
         constraint; ``rank`` out of range.
 
+    >>> import keras
     >>> dense = keras.layers.Dense(3, name="d"); y = dense(np.ones((1, 4), "float32"))
     >>> _ = apply_pissa(dense, 2)
     >>> [w.name for w in dense.trainable_weights]

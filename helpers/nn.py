@@ -21,20 +21,21 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .linalg import _check_int, _check_real, normalize_signs, rank_for_energy, svd
-
-CONV_LAYERS = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D)
-
+from ._keras import (
+    CONV_LAYERS,
+    _check_float_kernel,
+    _float64_kernel,
+    _is_kernel_layer,
+    _iter_layers,
+    _kernel_matrix,
+    _require_dense,
+)
+from ._validation import _check_bool, _check_int, _check_positive_int, _check_real
+from .linalg import balanced_factors, rank_for_energy
 
 # ----------------------------------------------------------------------------------------------
 # the low-rank layer
 # ----------------------------------------------------------------------------------------------
-def _check_count(value, name):
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
-    if not ok or int(value) < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return int(value)
-
 
 @keras.saving.register_keras_serializable(package="helpers")
 class LowRankDense(keras.layers.Layer):
@@ -62,7 +63,8 @@ class LowRankDense(keras.layers.Layer):
         Glorot uniform, like Dense); see above.  bias_initializer: a Keras initialiser.
       **kwargs: ``name``, ``dtype``, ``trainable``, as for any Keras layer.
     Raises:
-      ValueError: units or rank not a positive integer; rank > min(m, n) when built.
+      TypeError: units or rank not an integer; use_bias not a bool.
+      ValueError: units or rank below 1; rank > min(m, n) when built.
 
     >>> layer = LowRankDense(3, rank=1, name="low")
     >>> layer(np.ones((2, 4), "float32")).shape
@@ -72,12 +74,10 @@ class LowRankDense(keras.layers.Layer):
     def __init__(self, units, rank, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
         super().__init__(**kwargs)
-        self.units = _check_count(units, "units")
-        self.rank = _check_count(rank, "rank")
-        if not isinstance(use_bias, bool | np.bool_):
-            raise ValueError(f"use_bias must be True or False; got {use_bias!r}")
+        self.units = _check_positive_int(units, "units")
+        self.rank = _check_positive_int(rank, "rank")
+        self.use_bias = _check_bool(use_bias, "use_bias")
         self.activation = keras.activations.get(activation)
-        self.use_bias = bool(use_bias)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
         self.input_spec = keras.layers.InputSpec(min_ndim=2)
@@ -156,43 +156,10 @@ def _factor_initializers(initializer, m, n, r):
     )
 
 
-def _require_dense(layer):
-    """TypeError for a non-layer, ValueError for a layer that is not a keras.layers.Dense."""
-    if not isinstance(layer, keras.layers.Layer):
-        raise TypeError(f"layer must be a keras.layers.Dense layer; got {type(layer).__name__}")
-    if not isinstance(layer, keras.layers.Dense):
-        raise ValueError(
-            f"layer must be a keras.layers.Dense layer; got {type(layer).__name__} {layer.name!r}"
-        )
-
-
 def _check_dense(layer):
     """Return the float64 (m, n) kernel of a built, plain Dense layer, or raise."""
     _require_dense(layer)
-    _check_float_kernel(layer, "factorize the float layer before quantizing it")
-    return tf.cast(layer.kernel, tf.float64)
-
-
-def _check_float_kernel(layer, advice):
-    """Raise ValueError unless ``layer`` is built and holds a float (not quantized) kernel."""
-    if not layer.built:
-        raise ValueError(
-            f"layer {layer.name!r} is not built yet, so it has no kernel: build the model "
-            "(give it a keras.Input or call it on data) first"
-        )
-    if getattr(layer, "quantization_mode", None):
-        raise ValueError(
-            f"layer {layer.name!r} is quantized ({layer.quantization_mode}): its stored kernel "
-            f"is not the float matrix it applies; {advice}"
-        )
-
-
-def _balanced_factors(W, rank):
-    """``A = U_r diag(√s_r)``, ``B = diag(√s_r) V_rᵀ`` of a float64 ``(..., m, n)`` W (signs
-    normalised): ``A B`` is W's best rank-r approximation, split evenly between the factors."""
-    s, U, V = normalize_signs(*svd(W))
-    root = tf.sqrt(s[..., :rank])[..., tf.newaxis, :]  # (..., 1, rank)
-    return U[..., :rank] * root, tf.linalg.matrix_transpose(V[..., :rank] * root)
+    return _float64_kernel(layer, "factorize the float layer before quantizing it")
 
 
 def factorize_dense(layer, rank, name=None):
@@ -214,9 +181,9 @@ def factorize_dense(layer, rank, name=None):
       A built :class:`LowRankDense` with ``rank (m + n)`` kernel weights plus ``n`` biases (if
       the original has a bias), ready to take the Dense layer's place in a model.
     Raises:
-      TypeError: ``layer`` is not a Keras layer.
-      ValueError: ``layer`` is not a Dense layer, is not built, or is quantized; ``rank`` is not
-        an integer between 1 and min(m, n) (bools are rejected).
+      TypeError: ``layer`` is not a ``keras.layers.Dense``; ``rank`` is not an integer (a bool,
+        a float).
+      ValueError: ``layer`` is not built, or is quantized; ``rank`` outside 1..min(m, n).
 
     >>> dense = keras.layers.Dense(3, name="d"); _ = dense(np.ones((1, 4), "float32"))
     >>> low = factorize_dense(dense, 2)
@@ -228,7 +195,7 @@ def factorize_dense(layer, rank, name=None):
     rank = _check_int(rank, "rank", 1, min(m, n), f"min(m, n) of the {m}×{n} kernel")
     if name is None:
         name = f"{layer.name}_rank{rank}"
-    A, B = _balanced_factors(W, rank)
+    A, B = balanced_factors(W, rank)
     new = LowRankDense(n, rank, activation=layer.activation, use_bias=layer.use_bias,
                        name=name, dtype=layer.dtype_policy, trainable=layer.trainable)
     new.build((None, m))
@@ -335,60 +302,12 @@ class LayerSpectrum:
 NUMERIC_FIELDS = ("sigma_max", "sigma_min", "condition_number", "stable_rank", "energy_rank")
 
 
-def _conv_matrix(layer):
-    """The float64 matrix of a Conv layer's patch map, block-diagonal over its groups."""
-    kernel = tf.cast(layer.kernel, tf.float64)  # (*kernel_size, c_in / groups, c_out)
-    groups = int(getattr(layer, "groups", 1) or 1)
-    c_out = kernel.shape[-1]
-    if groups == 1:
-        return tf.reshape(kernel, (-1, c_out))
-    # group g maps its c_in / groups input channels to its c_out / groups filters only, so the
-    # (prod(kernel_size) · c_in, c_out) matrix is block-diagonal (rows ordered by group, which
-    # permutes rows and leaves the singular values unchanged)
-    blocks = [tf.reshape(block, (-1, c_out // groups))
-              for block in tf.split(kernel, groups, axis=-1)]
-    return tf.linalg.LinearOperatorBlockDiag(
-        [tf.linalg.LinearOperatorFullMatrix(block) for block in blocks]).to_dense()
-
-
-def _kernel_matrix(layer):
-    """(kind, kernel_shape, float64 matrix, number of meaningful singular values)."""
-    if isinstance(layer, keras.layers.Dense):
-        kernel = layer.kernel
-        W = tf.cast(kernel, tf.float64)
-        k = min(W.shape)
-    elif isinstance(layer, CONV_LAYERS):
-        kernel = layer.kernel
-        W = _conv_matrix(layer)
-        k = min(W.shape)
-    else:  # LowRankDense
-        kernel = layer.dense_kernel()
-        W = tf.matmul(tf.cast(layer.kernel_a, tf.float64), tf.cast(layer.kernel_b, tf.float64))
-        k = layer.rank
-    return type(layer).__name__, tuple(kernel.shape), W, k
-
-
 SUPPORTED = (keras.layers.Dense, LowRankDense, *CONV_LAYERS)
-
-
-def _iter_layers(model, wrappers=()):
-    """(layer, the names of the Wrapper layers around it) for every leaf layer, in order."""
-    for layer in model.layers:
-        yield from _iter_layer(layer, wrappers)
-
-
-def _iter_layer(layer, wrappers):
-    if isinstance(layer, keras.Model):
-        yield from _iter_layers(layer, wrappers)
-    elif isinstance(layer, keras.layers.Wrapper):  # SpectralNormalization, TimeDistributed, ...
-        yield from _iter_layer(layer.layer, (*wrappers, type(layer).__name__))
-    else:
-        yield layer, wrappers
 
 
 def _check_supported(layer):
     """Raise ValueError for a layer that holds a kernel layer_spectra cannot read as one matrix."""
-    if isinstance(layer, SUPPORTED):
+    if _is_kernel_layer(layer):
         return
     if any(w.name.endswith("kernel") for w in layer.weights):
         raise ValueError(
@@ -467,7 +386,7 @@ def layer_spectra(model, energy=0.9):
     layers = []
     for layer, wrappers in _iter_layers(model):
         _check_supported(layer)
-        if isinstance(layer, SUPPORTED):
+        if _is_kernel_layer(layer):
             _check_float_kernel(layer, "take the spectra before quantizing")
             layers.append((layer, wrappers))
     records = [_spectrum(layer, wrappers, energy) for layer, wrappers in layers]
@@ -502,7 +421,7 @@ def format_spectra(records, digits=3):
     if not isinstance(records, list) or not records or not all(
         isinstance(r, LayerSpectrum) for r in records
     ):
-        raise ValueError("records must be a non-empty list of LayerSpectrum (from layer_spectra)")
+        raise TypeError("records must be a non-empty list of LayerSpectrum (from layer_spectra)")
     digits = _check_int(digits, "digits", 0, 10)
     energies = {r.energy for r in records}
     rank_head = f"r{100 * records[0].energy:g}%" if len(energies) == 1 else "energy rank"

@@ -5,6 +5,9 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
+from . import _env
+from ._validation import _check_nonneg_int
+
 #: TensorFlow's intra-op thread count in every notebook. Eigen splits matrix products and
 #: reductions into as many blocks as the pool has threads, so the number of threads changes the
 #: order of floating-point sums, and with it the last bits of every trained weight: a notebook
@@ -24,16 +27,32 @@ def setup_notebook(seed=0):
     before TensorFlow runs its first op: call this first, in the setup cell. Called later in a
     process that already uses another count, it warns and keeps that count.
 
+    It also warns, naming the fix, when TensorFlow was imported before ``helpers`` with oneDNN
+    optimisations on: ``helpers`` turns them off (``TF_ENABLE_ONEDNN_OPTS=0``, see
+    :mod:`helpers._env`), which only works before TensorFlow's import, and with them on the
+    printed numbers can differ from the stored outputs.
+
     Args:
       seed: int >= 0, the seed for ``random``, NumPy and TensorFlow.
     Returns:
       A ``numpy.random.Generator`` seeded with ``seed``, for notebooks that draw NumPy data.
+    Raises:
+      TypeError: seed is not an integer (bools included).  ValueError: seed is negative.
+    Warns:
+      RuntimeWarning: TensorFlow was imported before helpers with oneDNN on; or TensorFlow
+        already runs with another thread count.
 
     >>> rng = setup_notebook(0)
-    >>> float(tf.random.uniform([]))  # the same number on every run
+    >>> first = float(tf.random.uniform([])), rng.standard_normal()
+    >>> rng = setup_notebook(0)
+    >>> (float(tf.random.uniform([])), rng.standard_normal()) == first  # the same on every run
+    True
     """
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
+    seed = _check_nonneg_int(seed, "seed")
+    from . import _ONEDNN_ON  # recorded by helpers/__init__.py before it set the variables
+
+    if _ONEDNN_ON:
+        warnings.warn(_env.ONEDNN_FIX, RuntimeWarning, stacklevel=2)
     try:
         tf.config.threading.set_intra_op_parallelism_threads(INTRA_OP_THREADS)
     except RuntimeError:  # TensorFlow already started with another thread count

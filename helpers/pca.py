@@ -14,10 +14,9 @@ up to the sign of each component.
 
 import dataclasses
 
-import numpy as np
 import tensorflow as tf
 
-from .linalg import _check_int, as_float_tensor
+from ._validation import _check_bool, _check_int, as_float_tensor
 
 
 def _row_signs(M):
@@ -132,8 +131,7 @@ def pca(X, n_components=None, *, center=True):
         raise ValueError(
             f"X must be 2-D, (N samples, d features); got shape {tuple(X.shape)}"
         )
-    if not isinstance(center, bool | np.bool_):
-        raise TypeError(f"center must be True or False; got {center!r}")
+    center = _check_bool(center, "center")
     N, d = X.shape
     if N < 2:
         raise ValueError(f"X must have at least 2 samples (rows) for a variance; got N = {N}")

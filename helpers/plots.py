@@ -8,7 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-from .linalg import as_float_tensor, normalize_signs
+from ._validation import as_float_tensor
+from .linalg import normalize_signs
 
 
 def _np(x):

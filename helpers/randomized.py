@@ -28,17 +28,15 @@ Three functions:
 
 import numbers
 
-import numpy as np
 import tensorflow as tf
 
-from .linalg import _check_int, _check_positive_int, _check_seed, as_float_tensor
-
-
-def _check_nonneg_int(value, name):
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
-    if not ok or int(value) < 0:
-        raise ValueError(f"{name} must be an integer >= 0; got {value!r}")
-    return int(value)
+from ._validation import (
+    _check_int,
+    _check_nonneg_int,
+    _check_positive_int,
+    _check_seed,
+    as_float_tensor,
+)
 
 
 def _gaussian(shape, seed, dtype):

@@ -17,7 +17,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .linalg import _check_int, _check_positive_int, _check_seed, as_float_tensor, normalize_signs
+from ._keras import _float64_kernel, _unwrap
+from ._validation import _check_int, _check_positive_int, _check_seed, as_float_tensor
+from .linalg import normalize_signs
 
 # Activations accepted by lipschitz_upper_bound: every one has a derivative of absolute value
 # at most 1 wherever it exists (and is continuous), so it is 1-Lipschitz.
@@ -66,7 +68,8 @@ def power_iteration(W, iters=20, seed=0):
       ``(sigma, u, v)``: sigma (...), u (..., m), v (..., n) unit vectors, all of W's dtype.
     Raises:
       ValueError: W has fewer than 2 dimensions, an empty dimension, NaN or Inf entries;
-        iters is not an integer >= 1 (bools are rejected); seed is out of range.
+        iters is an integer below 1; seed is out of range.
+      TypeError: iters or seed is not an integer (bools included).
       TypeError: W has complex, boolean or string entries.
 
     >>> sigma, u, v = power_iteration([[2., 0.], [0., 1.]], iters=30)
@@ -193,21 +196,17 @@ def _kernel(layer, where):
             f"{where} has activation {act!r}, which is not known to be 1-Lipschitz; accepted: "
             + ", ".join(ONE_LIPSCHITZ_ACTIVATIONS)
         )
-    if not layer.built:
-        raise ValueError(f"{where} is not built: call the model once or start it with keras.Input")
     if isinstance(layer, keras.layers.Conv2D) and layer.groups != 1:
         raise ValueError(f"{where} has groups={layer.groups}; only groups=1 convolutions are "
                          "supported")
-    kernel = tf.convert_to_tensor(layer.kernel)
-    if not kernel.dtype.is_floating:
-        raise ValueError(f"{where} has a non-float kernel ({kernel.dtype.name}); "
-                         "quantized layers are not supported")
-    return tf.cast(kernel, tf.float64)
+    return _float64_kernel(layer, "quantized layers are not supported", where)
 
 
 def _layer_factor(layer, where):
     """The Lipschitz factor of one layer (a float64 scalar), or None for a 1-Lipschitz layer."""
-    inner = layer.layer if isinstance(layer, keras.layers.SpectralNormalization) else layer
+    inner, wrappers = _unwrap(layer)
+    if wrappers != ("SpectralNormalization",):  # other wrappers are not read through
+        inner = layer
     if isinstance(inner, keras.layers.Dense):
         return tf.linalg.svd(_kernel(inner, where), compute_uv=False)[0]
     if isinstance(inner, keras.layers.Conv2D):

@@ -1,8 +1,8 @@
 """Build the book with Sphinx, MyST-NB and sphinx-book-theme (configuration in docs/conf.py).
 
-    python scripts/book.py                 # make book: execute every notebook afresh, then render
-    python scripts/book.py --stored        # render the stored (nbval-checked) notebooks as they are
-    python scripts/book.py --stored --out-dir DIR
+    python -m scripts.book                 # make book: execute every notebook afresh, then render
+    python -m scripts.book --stored        # render the stored (nbval-checked) notebooks as they are
+    python -m scripts.book --stored --out-dir DIR
 
 Two editions: English at the root of the book, Simplified Chinese under ``zh-CN/``. Sphinx reads
 a staged copy of each edition's sources, ``build/book-src/en/`` and ``build/book-src/zh_CN/``,
@@ -24,11 +24,9 @@ from pathlib import Path
 
 from sphinx.cmd.build import build_main
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from normalize_notebooks import canonical_text  # noqa: E402
-from run_notebooks import ROOT, execute, notebook_paths  # noqa: E402
-
-import translations  # noqa: E402
+from scripts import translations
+from scripts.normalize_notebooks import canonical_text
+from scripts.run_notebooks import ROOT, execute, notebook_paths
 
 BUILD = ROOT / "build"
 DOCS = ROOT / "docs"

@@ -1,8 +1,8 @@
 """Run strict nbval over every notebook under settings that differ between real machines.
 
-    python scripts/check_portable.py            # every setting (what `make test-portable` runs)
-    python scripts/check_portable.py --list     # the settings, and which apply on this machine
-    python scripts/check_portable.py --only one-cpu notebooks/05_svd_gradient.ipynb
+    python -m scripts.check_portable            # every setting (what `make test-portable` runs)
+    python -m scripts.check_portable --list     # the settings, and which apply on this machine
+    python -m scripts.check_portable --only one-cpu notebooks/05_svd_gradient.ipynb
 
 The stored outputs must be a property of the code and the locked packages, not of the CPU, the
 BLAS kernel or the number of cores. Each setting re-runs the notebooks with plain nbval (the

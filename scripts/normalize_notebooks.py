@@ -1,6 +1,6 @@
 """Normalise notebooks in place, keeping their outputs (they are the reference for nbval).
 
-    python scripts/normalize_notebooks.py [--check] [notebooks/NN_name.ipynb ...]
+    python -m scripts.normalize_notebooks [--check] [notebooks/NN_name.ipynb ...]
 
 What "normalised" means here (what ``tests/test_notebook_hygiene.py`` checks, and what the
 pre-commit hook enforces):
@@ -26,8 +26,7 @@ from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_notebooks import ROOT, clean, notebook_paths  # noqa: E402
+from scripts.run_notebooks import ROOT, clean, notebook_paths
 
 NOTEBOOK_METADATA = ("kernelspec", "language_info", "svd_course")
 CELL_METADATA = ("tags",)
@@ -91,7 +90,7 @@ def main(argv=None):
             continue
         shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
         if args.check:
-            print(f"not normalised: {shown} (run scripts/normalize_notebooks.py)")
+            print(f"not normalised: {shown} (run python -m scripts.normalize_notebooks)")
             status = 1
         else:
             path.write_text(new, encoding="utf-8")

@@ -1,10 +1,11 @@
 """Execute notebooks top to bottom under the settings nbval uses, and store their outputs.
 
-    python scripts/run_notebooks.py --in-place [notebooks/03_image_compression.ipynb ...]
-    python scripts/run_notebooks.py --out-dir build/executed
+    python -m scripts.run_notebooks --in-place [notebooks/03_image_compression.ipynb ...]
+    python -m scripts.run_notebooks --out-dir build/executed
 
 Settings shared with nbval: the kernel of the current environment, the notebook's own folder as
-working directory, the TF environment variables (set by the Makefile and by ``helpers``).
+working directory, the TF environment variables (``helpers._env.KERNEL_ENV``, the one module that
+sets them).
 The kernel talks to us over IPC sockets in a private temporary folder, not over TCP on localhost:
 nothing else on the machine can connect to it, and ipykernel has no reason to print its warning
 about unencrypted TCP. ``book.py`` and ``benchmarks/run_all.py`` execute through ``execute()``.
@@ -73,6 +74,9 @@ def kernel_manager():
     (mode 0700) and that is removed afterwards. Over TCP, ipykernel would print "Kernel is running
     over TCP without encryption" for every kernel. Windows has no IPC transport: TCP there.
     """
+    from helpers import _env  # imports TensorFlow: only where kernels are started
+
+    _env.apply(_env.KERNEL_ENV)  # the kernel inherits this process's environment
     with tempfile.TemporaryDirectory(prefix="svd-kernel-") as tmp:
         ipc = {} if os.name == "nt" else {
             "transport": "ipc",

@@ -1,8 +1,8 @@
 """The Simplified Chinese edition: notebooks generated from the English ones plus translations.
 
-    python scripts/translations.py                # make translations: write notebooks-zh-CN/
-    python scripts/translations.py --check        # write nothing; exit 1 if anything is off
-    python scripts/translations.py --update NB..  # add what to translate to the translation files
+    python -m scripts.translations                # make translations: write notebooks-zh-CN/
+    python -m scripts.translations --check        # write nothing; exit 1 if anything is off
+    python -m scripts.translations --update NB..  # add what to translate to the translation files
 
 A Chinese notebook ``notebooks-zh-CN/NN_topic.ipynb`` is the English ``notebooks/NN_topic.ipynb``
 with its markdown cells (and the one-line summary the book's home page shows) replaced by their
@@ -39,9 +39,8 @@ from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from normalize_notebooks import canonical_text  # noqa: E402
-from run_notebooks import ROOT, notebook_paths  # noqa: E402
+from scripts.normalize_notebooks import canonical_text
+from scripts.run_notebooks import ROOT, notebook_paths
 
 LANGUAGE = "zh-CN"
 TRANSLATIONS = ROOT / "translations" / LANGUAGE

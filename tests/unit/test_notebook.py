@@ -1,0 +1,36 @@
+"""helpers.setup_notebook: seeds, and a thread count that does not depend on the machine."""
+
+import warnings
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import helpers
+
+
+@pytest.mark.parametrize("seed", [1.5, "0", True, None])
+def test_rejects_a_seed_that_is_not_an_integer(seed):
+    with pytest.raises(TypeError, match="seed must be an integer >= 0"):
+        helpers.setup_notebook(seed)
+
+
+def test_rejects_a_negative_seed():
+    with pytest.raises(ValueError, match="seed must be an integer >= 0; got -1"):
+        helpers.setup_notebook(-1)
+
+
+def _setup_in_this_process(seed):
+    # pytest has run TensorFlow ops before: the thread count may be fixed already (tested
+    # in fresh processes by tests/project/test_fresh_process.py), so its warning is not the point here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return helpers.setup_notebook(seed)
+
+
+def test_same_seed_same_numbers_and_rounded_printing():
+    rng = _setup_in_this_process(3)
+    first = (float(tf.random.uniform([])), rng.standard_normal())
+    rng = _setup_in_this_process(3)
+    assert (float(tf.random.uniform([])), rng.standard_normal()) == first
+    assert np.get_printoptions()["precision"] == 4
