@@ -71,7 +71,7 @@ def _cholesky_qr_step(Y):
     return tf.matmul(Y, L_inv, adjoint_b=True), G, L  # Y L⁻ᵀ = Y R⁻¹
 
 
-def _qr(Y):
+def _qr_graph(Y):
     """Thin QR ``Y = Q R`` of a tall (..., m, l) Y, m >= l: CholeskyQR2, or Householder.
 
     Two Cholesky QR steps (Fukaya et al. 2020 discuss this family; CholeskyQR2 is Yamamoto et
@@ -82,9 +82,13 @@ def _qr(Y):
     YᵀY) the whole batch is factored by ``tf.linalg.qr``. Works eagerly and inside ``tf.function``
     (``tf.cond``). Returns ``(Q, R)``, Q (..., m, l) with orthonormal columns, R (..., l, l) upper
     triangular (signs of its diagonal as the method gives them), ``Q R = Y`` to rounding.
+
+    Run as one ``tf.function`` (:data:`_qr`): its two dozen small operations cost more as eager
+    calls than their arithmetic, the more so on a busy machine. ``reduce_retracing`` makes the
+    second shape seen trace a shape-generic graph, so a few traces serve every call.
     """
-    m, l = Y.shape[-2], Y.shape[-1]
-    if m is not None and l is not None and m < l:
+    rows, cols = Y.shape[-2], Y.shape[-1]
+    if rows is not None and cols is not None and rows < cols:
         Q, R = tf.linalg.qr(Y)
         return Q, R
     Q1, _, L1 = _cholesky_qr_step(Y)
@@ -100,6 +104,9 @@ def _qr(Y):
         return Q, R
 
     return tf.cond(ok, cholesky, householder)
+
+
+_qr = tf.function(_qr_graph, reduce_retracing=True, autograph=False)
 
 
 def _orthonormal_basis(Y):
@@ -241,6 +248,7 @@ def _row_blocks(A, m, n, block_rows, dtype=None, check=True):
                 f"{dtype.name}; every block of A must convert to one dtype"
             )
         yield start, stop, block
+        del block  # not held while the next block is read: one block in memory at a time
 
 
 def _as_checked_block(raw, dtype):
@@ -326,12 +334,14 @@ def streaming_randomized_svd(A, rank, *, oversample=10, power_iters=1, block_row
                 state["dtype"] = block.dtype
                 state["Z"] = _gaussian([n, width], seed, block.dtype)
             yield start, stop, block
+            del block
 
     for _ in range(power_iters):  # one pass each: Wᵀ = (A Z)ᵀ A = Σ_j (A_j Z)ᵀ A_j, (l, n)
         W_t = None
         for _, _, block in one_pass():
             part = _project_rows(tf.matmul(block, state["Z"]), block)
             W_t = part if W_t is None else W_t + part
+            del block
         state["Z"] = _orthonormal_basis(tf.linalg.matrix_transpose(W_t))  # (n, l)
 
     # The sketch Y = A Z, orthonormalised block by block (TSQR): A_j Z = Q_j R_j, then
@@ -341,6 +351,7 @@ def streaming_randomized_svd(A, rank, *, oversample=10, power_iters=1, block_row
         Q_j, R_j = _qr(tf.matmul(block, state["Z"]))
         Q_blocks.append(Q_j)
         R_blocks.append(R_j)
+        del block
     Q_R, _ = _qr(tf.concat(R_blocks, axis=0))
     offset = 0
     for j, R_j in enumerate(R_blocks):
@@ -353,6 +364,7 @@ def streaming_randomized_svd(A, rank, *, oversample=10, power_iters=1, block_row
     for j, (_, _, block) in enumerate(one_pass()):
         part = _project_rows(Q_blocks[j], block)
         B = part if B is None else B + part
+        del block
     s, U_small, V = tf.linalg.svd(B)
     U_small = U_small[:, :rank]
     U_parts = []

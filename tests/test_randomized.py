@@ -157,16 +157,16 @@ def test_qr_of_a_well_conditioned_sketch_is_cholesky_qr2(monkeypatch, dtype, bat
     calls = householder_calls(monkeypatch)
     Y = np.random.default_rng(0).standard_normal((*batch, 200, 12)).astype(dtype)
     Y[..., 0] *= 300.0  # κ(Y) about 300 in float32: one Cholesky QR would lose orthogonality
-    Q, R = randomized._qr(tf.constant(Y))
+    Q, R = randomized._qr_graph(tf.constant(Y))  # eagerly: tf.cond runs only the branch taken
     assert calls == []  # no Householder QR: both Cholesky steps were accurate
     assert np.all(np.diagonal(R.numpy(), axis1=-2, axis2=-1) > 0)  # Cholesky's R
     check_qr(Y, Q, R, TOL[dtype] / 10)
 
 
-def graded(m, l, decades, dtype, seed=0):
-    """A Gaussian m×l matrix whose columns are scaled from 1 down to 10^-decades."""
-    Y = np.random.default_rng(seed).standard_normal((m, l))
-    return (Y * np.logspace(0, -decades, l)).astype(dtype)
+def graded(m, width, decades, dtype, seed=0):
+    """A Gaussian m×width matrix whose columns are scaled from 1 down to 10^-decades."""
+    Y = np.random.default_rng(seed).standard_normal((m, width))
+    return (Y * np.logspace(0, -decades, width)).astype(dtype)
 
 
 @pytest.mark.parametrize(
@@ -185,7 +185,7 @@ def test_qr_of_rank_deficient_sketches_falls_back_to_householder(monkeypatch, na
     # Where the Gram matrix YᵀY cannot be trusted (singular, or κ(Y)² beyond 1/ε), the check
     # sends the QR to Householder: still an orthonormal Q with Q R = Y.
     calls = householder_calls(monkeypatch)
-    Q, R = randomized._qr(tf.constant(Y))
+    Q, R = randomized._qr_graph(tf.constant(Y))  # eagerly: tf.cond runs only the branch taken
     assert calls, name  # the fallback was taken
     check_qr(Y, Q, R, tol)
 
@@ -213,16 +213,27 @@ def test_qr_column_scaling_is_harmless_to_cholesky_qr2(monkeypatch):
     # fast path stays and is accurate.
     calls = householder_calls(monkeypatch)
     Y = np.random.default_rng(3).standard_normal((300, 8)) * np.array([1e6, 1e-6] * 4)
-    Q, R = randomized._qr(tf.constant(Y))
+    Q, R = randomized._qr_graph(tf.constant(Y))
     assert calls == []
     check_qr(Y, Q, R, 1e-12)
 
 
-def test_qr_inside_tf_function_takes_either_branch():
-    f = tf.function(randomized._qr)
-    for Y in (np.random.default_rng(4).standard_normal((30, 5)), low_rank(30, 5, 2, seed=4)):
-        Q, R = f(tf.constant(Y))
+def test_qr_as_one_graph_takes_either_branch_like_eager():
+    # _qr is _qr_graph as a tf.function (shape-generic after the second shape): the same
+    # factorisation to rounding, whichever branch, for shapes traced anew and generic.
+    cases = [np.random.default_rng(4).standard_normal((30, 5)), low_rank(30, 5, 2, seed=4),
+             np.random.default_rng(5).standard_normal((41, 7)), low_rank(23, 6, 1, seed=5),
+             np.random.default_rng(6).standard_normal((3, 2, 19, 4))]
+    for Y in cases:
+        Q, R = randomized._qr(tf.constant(Y))
+        Q_e, R_e = randomized._qr_graph(tf.constant(Y))
         check_qr(Y, Q, R, 1e-12)
+        np.testing.assert_allclose(Q.numpy(), Q_e.numpy(), atol=1e-12)
+        np.testing.assert_allclose(R.numpy(), R_e.numpy(), atol=1e-12 * np.abs(Y).max())
+    Y = np.random.default_rng(7).standard_normal((3, 5))  # wide: Householder, Q square
+    Q, R = randomized._qr(tf.constant(Y))
+    assert Q.shape == (3, 3) and R.shape == (3, 5)
+    np.testing.assert_allclose(Q.numpy() @ R.numpy(), Y, atol=1e-12)
 
 
 def hmt_householder(A, rank, oversample, power_iters, seed):
