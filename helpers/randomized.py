@@ -16,13 +16,17 @@ three steps, each built from matrix products, a thin QR and one small SVD:
 
 Cost: O(m n l (2q + 2)) for the products against O(m n min(m, n)) for the full SVD.
 
-The thin QRs of the tall sketches are Cholesky QRs, twice (CholeskyQR2: ``R = chol(YᵀY)ᵀ``,
-``Q = Y R⁻¹``, then the same on Q), which cost two small products each where a Householder QR
-(``tf.linalg.qr``, single-threaded) cost as much as a product with A. One Cholesky QR loses
-orthogonality like κ(Y)² ε, so the first step's Gram matrix ``Q₁ᵀQ₁`` is checked: if it is not
-within 0.1 of the identity (a rank-deficient, badly conditioned, overflowing or underflowing
-sketch), that QR is done by Householder instead (:func:`_qr`). Either way the basis is orthonormal
-to rounding and spans the same columns, so the result is the same to rounding.
+Between the products of the power iterations, the thin QRs of the tall sketches are Cholesky
+QRs, twice (CholeskyQR2: ``R = chol(YᵀY)ᵀ``, ``Q = Y R⁻¹``, then the same on Q), which cost two
+small products each where a Householder QR (``tf.linalg.qr``, single-threaded) costs about as
+much as a product with A. One Cholesky QR loses orthogonality like κ(Y)² ε, so the first step's
+Gram matrix ``Q₁ᵀQ₁`` is checked: if it is not within 0.1 of the identity (a rank-deficient
+sketch, κ(Y) beyond about ε^(-1/2)), that QR is done by Householder instead (:func:`_qr`).
+Scaling the columns does not matter (the Cholesky factor scales with them). The final basis, from
+which B and U are formed, is one Householder QR, as in scikit-learn (which normalises by LU in
+between): with ``power_iters=0`` the result is that of the three steps written out with
+``tf.linalg.qr``, bit for bit, and with power iterations the same as with a Householder QR after
+every product, to rounding (every basis spans the same columns).
 
 Three functions:
 
@@ -138,8 +142,9 @@ def randomized_svd(A, rank, oversample=10, power_iters=2, seed=0):
 
     Halko–Martinsson–Tropp: a Gaussian sketch ``Y = A Ω`` with l = min(rank + oversample,
     min(m, n)) columns, ``power_iters`` power iterations with a QR re-orthonormalisation after
-    every product (CholeskyQR2, Householder when the sketch is too ill-conditioned for it: see
-    the module docstring), then the SVD of the small l×n matrix ``Qᵀ A``. The sketch Ω is drawn with
+    every product (CholeskyQR2 between products, Householder when the sketch is too
+    ill-conditioned for it, and one Householder QR for the final basis: see the module
+    docstring), then the SVD of the small l×n matrix ``Qᵀ A``. The sketch Ω is drawn with
     ``tf.random.stateless_normal`` from ``seed`` alone, so the same call gives the same result on
     every run, whatever the global random state: Ω is exactly
     ``tf.random.stateless_normal([n, l], seed=[seed, 0], dtype=A.dtype)``. One Ω serves every
@@ -191,10 +196,12 @@ def randomized_svd(A, rank, oversample=10, power_iters=2, seed=0):
     width = min(rank + oversample, k)
     omega = _gaussian([n, width], seed, A.dtype)
     # Step 1 and 2: the sketch and its orthonormal basis, refined by subspace iteration.
-    Q = _orthonormal_basis(tf.matmul(A, omega))  # (..., m, l)
-    for _ in range(power_iters):
+    Y = tf.matmul(A, omega)  # (..., m, l)
+    for _ in range(power_iters):  # between products: CholeskyQR2 (Householder if it would fail)
+        Q = _orthonormal_basis(Y)
         Z = _orthonormal_basis(tf.linalg.matrix_transpose(_project_rows(Q, A)))  # Aᵀ Q: (n, l)
-        Q = _orthonormal_basis(tf.matmul(A, Z))  # (..., m, l)
+        Y = tf.matmul(A, Z)
+    Q, _ = tf.linalg.qr(Y)  # the final basis: one Householder QR, as scikit-learn's
     # Step 3: the SVD of the small projection B = Qᵀ A, (..., l, n).
     return _small_svd(Q, _project_rows(Q, A), rank)
 

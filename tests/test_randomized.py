@@ -98,6 +98,20 @@ def test_never_better_than_optimal(args):
     assert np.all(err2 >= optimal * (1 - 1e-9) - 1e-10)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_without_power_iterations_equals_the_three_steps_bit_for_bit(dtype):
+    # Notebook 08 writes the three steps out with tf.linalg.qr and shows randomized_svd agree to
+    # the last bit: the final basis is one Householder QR, as there.
+    A = tf.constant(with_spectrum(50, 30, 1.0 / np.arange(1, 31), seed=8).astype(dtype))
+    omega = tf.random.stateless_normal([30, 12], seed=[0, 0], dtype=A.dtype)
+    Q, _ = tf.linalg.qr(A @ omega)
+    s_B, U_B, V_B = tf.linalg.svd(tf.transpose(Q) @ A)
+    s, U, V = randomized_svd(A, 8, oversample=4, power_iters=0, seed=0)
+    np.testing.assert_array_equal(s.numpy(), s_B[:8].numpy())
+    np.testing.assert_array_equal(U.numpy(), (Q @ U_B)[:, :8].numpy())
+    np.testing.assert_array_equal(V.numpy(), V_B[:, :8].numpy())
+
+
 def hmt_numpy(A, rank, oversample, power_iters, seed):
     """HMT Algorithm 4.4 (subspace iteration) and the small SVD in NumPy, with the documented Ω."""
     m, n = A.shape
