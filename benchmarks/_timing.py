@@ -80,14 +80,27 @@ def run_child(module, function, kwargs, env=None, timeout=1800):
         return json.loads(out.read_text())
 
 
+def tensorflow():
+    """TensorFlow, imported after ``helpers``, which sets TensorFlow's environment variables.
+
+    Benchmark modules import nothing heavy at module level: asv imports a module once per check,
+    each in a fresh process, to read the numbers ``setup_cache`` measured.
+    """
+    import helpers  # noqa: I001, F401  (first: it sets TensorFlow's environment variables)
+    import tensorflow as tf
+
+    return tf
+
+
 def set_threads(threads):
     """TensorFlow's intra- and inter-op pools and every BLAS pool (threadpoolctl) to ``threads``.
 
     Call before TensorFlow runs its first operation. Returns the threadpoolctl limiter (keep a
     reference for as long as the limit should hold).
     """
-    import tensorflow as tf
     from threadpoolctl import threadpool_limits
+
+    tf = tensorflow()
 
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)

@@ -16,9 +16,7 @@ Bounds: (b) at most 1.3× (c); (a) at least 4× slower than (b). The image is th
 photo resized to 1024×1024 (bilinear, antialiased). Interleaved, 5 runs each, medians.
 """
 
-import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
-
-from ._timing import interleaved_medians, load_average
+from ._timing import interleaved_medians, load_average, tensorflow
 
 SIZE = 1024
 RANKS = (100, 50, 10)
@@ -32,9 +30,10 @@ BOUNDS = {"(b) ImageSVD, all queries / (c) one batched SVD": "<= 1.3",
 
 def test_image():
     """The bundled photo resized to SIZE × SIZE × 3, float32 in [0, 1] (deterministic)."""
-    import tensorflow as tf
 
+    import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
     from helpers import images
+    tf = tensorflow()
 
     photo = images.load_image()
     big = tf.image.resize(photo, [SIZE, SIZE], method="bilinear", antialias=True)
@@ -42,13 +41,17 @@ def test_image():
 
 
 def _fresh_svd(img):
-    import tensorflow as tf
+
+    import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
+    tf = tensorflow()
 
     return tf.linalg.svd(tf.transpose(img, [2, 0, 1]))
 
 
 def _guide_compress(img, r):
-    import tensorflow as tf
+
+    import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
+    tf = tensorflow()
 
     s, U, V = _fresh_svd(img)
     approx = tf.einsum("...s,...us,...vs->...uv", s[..., :r], U[..., :r], V[..., :r])
@@ -56,14 +59,18 @@ def _guide_compress(img, r):
 
 
 def _guide_energy_curve(img):
-    import tensorflow as tf
+
+    import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
+    tf = tensorflow()
 
     s, _, _ = _fresh_svd(img)
     return tf.reduce_mean(tf.cumsum(s, axis=-1) / tf.reduce_sum(s, axis=-1, keepdims=True), 0)
 
 
 def guide_way(img):
-    import tensorflow as tf
+
+    import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
+    tf = tensorflow()
 
     h, w = img.shape[0], img.shape[1]
     out = [_guide_compress(img, r) for r in RANKS]
@@ -100,6 +107,7 @@ class Compression:
     param_names = ["check"]
 
     def setup_cache(self):
+
         img = test_image()
         med = interleaved_medians({"a": lambda: guide_way(img), "b": lambda: imagesvd_way(img),
                                    "c": lambda: one_svd(img)}, 5)

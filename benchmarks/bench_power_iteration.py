@@ -9,9 +9,7 @@ n = 1024, at least 10 from n = 2048; the estimate at most σ₁ (power iteration
 below).
 """
 
-import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
-
-from ._timing import interleaved_medians, load_average
+from ._timing import interleaved_medians, load_average, tensorflow
 
 SIZES = [256, 512, 1024, 2048, 4096]
 ITERS = 20
@@ -37,9 +35,10 @@ class PowerIteration:
 
     def setup_cache(self):
         import numpy as np
-        import tensorflow as tf
 
+        import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
         from helpers import spectral
+        tf = tensorflow()
 
         rng = np.random.default_rng(0)
         values = {}

@@ -15,9 +15,7 @@
    photo (427 x 640), q = 2: at most 1.05 (q = 0 for the record).
 """
 
-import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
-
-from ._timing import ROOT, interleaved_medians, load_average, run_child
+from ._timing import ROOT, interleaved_medians, load_average, run_child, tensorflow
 
 RANK, OVERSAMPLE, POWER_ITERS = 50, 10, 2
 PRODUCT_SIZES = [2048, 4096]
@@ -41,9 +39,10 @@ BOUNDS["rocket photo, q=0: worst channel error / optimal"] = "record"
 
 def householder_hmt(A, rank, oversample, power_iters, seed=0):
     """The textbook HMT 4.4 in TensorFlow, ``tf.linalg.qr`` after every product: the reference."""
-    import tensorflow as tf
 
+    import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
     from helpers import randomized
+    tf = tensorflow()
 
     n = A.shape[-1]
     width = min(rank + oversample, *A.shape[-2:])
@@ -58,11 +57,12 @@ def householder_hmt(A, rank, oversample, power_iters, seed=0):
 def products_child(sizes, runs):
     """In a child: randomized_svd against its own products, interleaved; and its errors."""
     import numpy as np
-    import tensorflow as tf
 
+    import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
     from helpers import randomized
 
     from ._data import decaying_matrix
+    tf = tensorflow()
 
     out = {}
     for n in sizes:
@@ -112,10 +112,11 @@ class Randomized:
 
     def setup_cache(self):
         import numpy as np
-        import tensorflow as tf
 
+        import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
         from helpers import images
         from helpers.randomized import randomized_svd
+        tf = tensorflow()
 
         values = {}
         for flag, env in (("off", "0"), ("on", "1")):

@@ -14,9 +14,7 @@ fixed cost). The local slopes between consecutive sizes are recorded too.
 
 import numpy as np
 
-import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
-
-from ._timing import interleaved_medians, load_average
+from ._timing import interleaved_medians, load_average, tensorflow
 
 FULL_SIZES = [256, 512, 1024, 2048]
 RANDOMIZED_SIZES = [512, 1024, 2048, 4096, 8192]
@@ -58,9 +56,10 @@ class Scaling:
     param_names = ["check"]
 
     def setup_cache(self):
-        import tensorflow as tf
 
+        import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
         from helpers.randomized import randomized_svd
+        tf = tensorflow()
 
         matrices = {n: tf.random.stateless_normal([n, n], seed=[1, 0], dtype=tf.float32)
                     for n in sorted(set(FULL_SIZES + RANDOMIZED_SIZES))}

@@ -16,8 +16,6 @@ Bounds: scikit-learn's time / ours at least 2 with either normaliser, at both si
 settings and both oneDNN settings; our Frobenius error at most 1.01 times scikit-learn's.
 """
 
-import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
-
 from ._timing import blas_kernels, interleaved_medians, load_average, run_child
 
 SIZES = [2048, 4096]

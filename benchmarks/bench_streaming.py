@@ -23,9 +23,7 @@ process with oneDNN off (as in the notebooks):
 TensorFlow's baseline), for asv's history.
 """
 
-import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
-
-from ._timing import interleaved_medians, load_average, run_child
+from ._timing import interleaved_medians, load_average, run_child, tensorflow
 
 RANK, OVERSAMPLE, POWER_ITERS, BLOCK_ROWS = 20, 10, 1, 4096
 MEMORY_BOUND = 0.10
@@ -61,6 +59,7 @@ def _dask(path):
     import numpy as np
     from threadpoolctl import threadpool_limits
 
+
     x = da.from_array(np.load(path, mmap_mode="r"), chunks=(BLOCK_ROWS, -1))
     u, s, v = da.linalg.svd_compressed(x, k=RANK, n_power_iter=POWER_ITERS,
                                        n_oversamples=OVERSAMPLE, seed=0)
@@ -74,9 +73,11 @@ def streaming_child(path, gram_path, runs):
     import time
 
     import numpy as np
-    import tensorflow as tf
+
+    import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
 
     from . import _data
+    tf = tensorflow()
 
     _call(_data.NpyRows(path, max_rows=2 * BLOCK_ROWS))  # TensorFlow's one-time start-up
     reader = _data.NpyRows(path)
@@ -172,6 +173,7 @@ class StreamingMemory:
     rounds = 1
 
     def setup(self):
+
         from . import _data
 
         path, _, _ = _data.stream_matrix()

@@ -9,9 +9,7 @@ interleaved; medians (5 runs, 3 at 1024). Bounds: TensorFlow's time / NumPy's wi
 either way; the singular values agree to rounding (1e-4 of σ₁ in float32, 1e-10 in float64).
 """
 
-import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
-
-from ._timing import interleaved_medians, load_average, run_child
+from ._timing import interleaved_medians, load_average, run_child, tensorflow
 
 CASES = [
     ("256x256 float64", (256, 256), "float64"),
@@ -38,7 +36,7 @@ def backends_child(threads):
     from ._timing import set_threads
 
     limiter = set_threads(threads)  # noqa: F841  (held while it lives)
-    import tensorflow as tf
+    tf = tensorflow()
 
     rng = np.random.default_rng(0)
     values = {}

@@ -6,9 +6,7 @@ s, U and V (``Σσᵢ + ⟨W, U diag(s) Vᵀ⟩``), and its gradient with respec
 medians (5 runs, 3 from 1024 on). Bound: svd_manual / TF's gradient at most 1.5 at every size.
 """
 
-import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
-
-from ._timing import interleaved_medians, load_average
+from ._timing import interleaved_medians, load_average, tensorflow
 
 SIZES = [(64, 64), (128, 64), (256, 256), (512, 256), (1024, 1024), (2048, 1024)]
 BOUNDS = {f"svd_manual / tf.linalg.svd gradient, {m}x{n}": "<= 1.5" for m, n in SIZES}
@@ -16,7 +14,9 @@ BOUNDS["load average (1 min) at the end"] = "record"
 
 
 def _forward_backward(svd):
-    import tensorflow as tf
+
+    import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
+    tf = tensorflow()
 
     @tf.function
     def step(A, W):
@@ -40,9 +40,10 @@ class SvdGrad:
 
     def setup_cache(self):
         import numpy as np
-        import tensorflow as tf
 
+        import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
         from helpers import gradients
+        tf = tensorflow()
 
         tf.get_logger().setLevel("ERROR")  # one fresh tf.function per size is intended
         rng = np.random.default_rng(0)
