@@ -28,7 +28,7 @@ help:
 	@echo "make kernel     register .venv as the Jupyter kernel \"SVD with TensorFlow\""
 	@echo "make setup      .venv from the hash-checked lock requirements.txt"
 	@echo "make lock       regenerate requirements.txt from pyproject.toml (LOCK_ARGS=--upgrade)"
-	@echo "make bench      run the benchmarks and write benchmarks/results.md"
+	@echo "make bench      the asv benchmarks: benchmarks/results.md and build/asv/html/"
 	@echo "make lint       ruff over the whole project (both editions' notebooks included)"
 
 # pip installs the lock (hash-checked, with pip's own configuration); `uv pip sync` (uv is in the
@@ -109,8 +109,16 @@ kernel: $(STAMP)
 	$(BIN)/python -m ipykernel install --user --name svd-with-tensorflow \
 		--display-name "SVD with TensorFlow"
 
+# airspeed velocity against the installed environment (offline, nothing built): every
+# benchmarks/bench_*.py, then benchmarks/results.md (each check against its bound) and the asv
+# history as HTML in build/asv/html. One module: `make bench BENCH_ARGS="-b bench_randomized"`.
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python -m benchmarks.report --mark-start
+	$(BIN)/asv machine --yes > /dev/null
+	$(BIN)/asv run --python=same --set-commit-hash=$$(git rev-parse HEAD) --show-stderr $(BENCH_ARGS)
+	$(BIN)/asv publish > /dev/null
+	$(BIN)/python -m benchmarks.report
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,74 +1,66 @@
 """σ₁ of a square float32 matrix: ``helpers.spectral.power_iteration`` (20 iterations) against a
 full SVD (``tf.linalg.svd``, with U and V) and an SVD of the singular values only, n = 256..4096.
 
-    python benchmarks/bench_power_iteration.py [repeats]
-
-Power iteration costs O(k n²) (two matrix–vector products per iteration), a full SVD O(n³). The
-helper runs eagerly, so at small n its ~120 small TensorFlow operations cost more than the
-arithmetic and the SVD can win; the gap opens from n ≈ 1000. Runs of the cases are interleaved so
-that machine load hits all alike; medians are reported. n = 2048 uses at most 3 repeats (a full
-SVD takes seconds there) and n = 4096 one run without a warm-up (a full SVD takes about half a
-minute on two cores; no tracing is involved, so the first call is representative).
+Power iteration costs O(k n²), a full SVD O(n³). The helper runs eagerly, so at small n its ~120
+small TensorFlow operations cost more than the arithmetic and the SVD can win; the gap opens from
+n ≈ 1000. Interleaved, medians (5 runs; 3 at 2048; one run without warm-up at 4096, where a full
+SVD takes about half a minute on two cores). Bounds: full SVD / power iteration at least 4 from
+n = 1024, at least 10 from n = 2048; the estimate at most σ₁ (power iteration approaches from
+below).
 """
 
-import sys  # noqa: I001  (the order below is on purpose)
-
-from _common import interleaved_medians, main as _main  # first: it puts the root on sys.path
-import helpers  # noqa: F401  (before TensorFlow: it sets TensorFlow's environment variables)
-import numpy as np
-import tensorflow as tf
-
-from helpers import spectral
+from ._timing import interleaved_medians, load_average, tensorflow
 
 SIZES = [256, 512, 1024, 2048, 4096]
 ITERS = 20
-# full SVD / power iteration: expected at least this much faster from these sizes on
 EXPECTED_SPEEDUP = {1024: 4.0, 2048: 10.0, 4096: 10.0}
 
-
-def run(repeats: int = 5) -> dict:
-    """Return {"title", "rows": [{"case", "median_s", "runs"}], "ratios": [...]} (see README)."""
-    repeats = max(1, int(repeats))
-    rng = np.random.default_rng(0)
-    rows, ratios = [], []
-    for n in SIZES:
-        A = tf.constant(rng.standard_normal((n, n)).astype(np.float32))
-        cases = {
-            f"power iteration ({ITERS} its)": lambda A=A: spectral.power_iteration(
-                A, iters=ITERS)[0].numpy(),
-            "tf.linalg.svd (s, U, V)": lambda A=A: tf.linalg.svd(A)[0].numpy(),
-            "tf.linalg.svd (s only)": lambda A=A: tf.linalg.svd(A, compute_uv=False).numpy(),
-        }
-        runs = repeats if n < 2048 else min(repeats, 3) if n == 2048 else 1
-        med = interleaved_medians(cases, runs, warmup=n < 4096)
-        for name in cases:
-            rows.append({"case": f"n={n}: {name}", "median_s": med[name], "runs": runs})
-        power = med[f"power iteration ({ITERS} its)"]
-        for svd_case in ("tf.linalg.svd (s, U, V)", "tf.linalg.svd (s only)"):
-            value = med[svd_case] / power
-            want = EXPECTED_SPEEDUP.get(n)
-            ratios.append({
-                "name": f"n={n}: {svd_case} / power iteration",
-                "value": value,
-                "expected": f">= {want:g}" if want else "about 1 or more (eager overhead at small n)",
-                "ok": value >= want if want else True,
-            })
-        # accuracy, for the record: power iteration's estimate against the SVD's sigma_1
-        s1 = float(tf.linalg.svd(A, compute_uv=False)[0])
-        est = float(spectral.power_iteration(A, iters=ITERS)[0])
-        ratios.append({
-            "name": f"n={n}: power-iteration sigma / SVD sigma_1 ({ITERS} its, Gaussian matrix)",
-            "value": est / s1,
-            "expected": "<= 1 (an estimate from below)",
-            "ok": est / s1 <= 1 + 1e-5,
-        })
-    return {
-        "title": f"sigma_1 of an n x n float32 matrix: power iteration ({ITERS} iterations) "
-                 "against tf.linalg.svd",
-        "rows": rows,
-        "ratios": ratios,
-    }
+BOUNDS = {}
+for _n in SIZES:
+    for _svd in ("s, U, V", "s only"):
+        _want = EXPECTED_SPEEDUP.get(_n)
+        BOUNDS[f"n={_n}: tf.linalg.svd ({_svd}) / power iteration"] = (
+            f">= {_want:g}" if _want else "record")
+    BOUNDS[f"n={_n}: power-iteration estimate / SVD's sigma_1"] = "<= 1.00001"
+BOUNDS["load average (1 min) at the end"] = "record"
 
 
-if __name__ == "__main__":
-    sys.exit(_main(run))
+class PowerIteration:
+    """Every check of this module, measured once (``setup_cache``), one number per check."""
+
+    timeout = 1800
+    rounds = 1
+    params = [list(BOUNDS)]
+    param_names = ["check"]
+
+    def setup_cache(self):
+        import numpy as np
+
+        import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
+        from helpers import spectral
+        tf = tensorflow()
+
+        rng = np.random.default_rng(0)
+        values = {}
+        for n in SIZES:
+            A = tf.constant(rng.standard_normal((n, n)).astype(np.float32))
+            cases = {
+                "power": lambda A=A: spectral.power_iteration(A, iters=ITERS)[0].numpy(),
+                "s, U, V": lambda A=A: tf.linalg.svd(A)[0].numpy(),
+                "s only": lambda A=A: tf.linalg.svd(A, compute_uv=False).numpy(),
+            }
+            runs = 5 if n < 2048 else 3 if n == 2048 else 1
+            med = interleaved_medians(cases, runs, warmup=n < 4096)
+            for svd in ("s, U, V", "s only"):
+                values[f"n={n}: tf.linalg.svd ({svd}) / power iteration"] = (
+                    med[svd] / med["power"])
+            s1 = float(tf.linalg.svd(A, compute_uv=False)[0])
+            est = float(spectral.power_iteration(A, iters=ITERS)[0])
+            values[f"n={n}: power-iteration estimate / SVD's sigma_1"] = est / s1
+        values["load average (1 min) at the end"] = load_average()
+        return values
+
+    def track_check(self, values, check):
+        return values[check]
+
+    track_check.unit = "ratio"

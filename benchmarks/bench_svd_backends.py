@@ -2,101 +2,72 @@
 matrices: square float32/float64 up to 1024, a tall 2000 x 200 matrix and a batch of 200 small
 32 x 32 matrices; thin SVDs with U and V on both sides.
 
-    python benchmarks/bench_svd_backends.py [repeats]
-
-Both sides get the same array (NumPy's input is the tensor's ``.numpy()``), are called once before
-timing, and their runs are interleaved so that machine load hits both alike; medians are reported.
-NumPy runs with OpenBLAS's default thread count; when ``threadpoolctl`` is installed (it comes with
-scikit-learn) NumPy is also timed with one thread: on a busy machine OpenBLAS's threads spin while
-they wait for a core, and one thread can be several times faster than two.
-
-Ratios: time of TensorFlow / time of NumPy (below 1: TensorFlow is faster), expected within a
-factor 3 either way — neither backend should be far off the other on a CPU. And the largest
-relative difference of the singular values, expected at rounding level (1e-4 for float32, 1e-10
-for float64), since both compute the same decomposition.
+Threads are pinned, so that two thread pools do not fight over the cores: the comparison runs in
+a child process with TensorFlow's intra- and inter-op pools and every BLAS pool (threadpoolctl)
+on one thread each. Both sides get the same array, are called once before timing and
+interleaved; medians (5 runs, 3 at 1024). Bounds: TensorFlow's time / NumPy's within a factor 3
+either way; the singular values agree to rounding (1e-4 of σ₁ in float32, 1e-10 in float64).
 """
 
-import sys  # noqa: I001  (the order below is on purpose)
+from ._timing import interleaved_medians, load_average, run_child, tensorflow
 
-from _common import interleaved_medians, main as _main  # first: it puts the root on sys.path
-import helpers  # noqa: F401  (before TensorFlow: it sets TensorFlow's environment variables)
-import numpy as np
-import tensorflow as tf
-
-try:
-    from threadpoolctl import threadpool_limits
-except ImportError:  # optional
-    threadpool_limits = None
-
-# (label, shape, dtype)
 CASES = [
-    ("256x256 float64", (256, 256), np.float64),
-    ("512x512 float64", (512, 512), np.float64),
-    ("1024x1024 float32", (1024, 1024), np.float32),
-    ("1024x1024 float64", (1024, 1024), np.float64),
-    ("2000x200 float64 (tall)", (2000, 200), np.float64),
-    ("200 x (32x32) float64 (batch)", (200, 32, 32), np.float64),
+    ("256x256 float64", (256, 256), "float64"),
+    ("512x512 float64", (512, 512), "float64"),
+    ("1024x1024 float32", (1024, 1024), "float32"),
+    ("1024x1024 float64", (1024, 1024), "float64"),
+    ("2000x200 float64 (tall)", (2000, 200), "float64"),
+    ("200 x (32x32) float64 (batch)", (200, 32, 32), "float64"),
 ]
-EXPECTED_TIME_FACTOR = 3.0
-SV_TOL = {np.float32: 1e-4, np.float64: 1e-10}
+TIME_FACTOR = 3.0
+SV_TOL = {"float32": 1e-4, "float64": 1e-10}
+
+BOUNDS = {}
+for _label, _shape, _dtype in CASES:
+    BOUNDS[f"{_label}: tf.linalg.svd / numpy.linalg.svd, 1 thread each"] = (
+        f"in [{1 / TIME_FACTOR:.4g}, {TIME_FACTOR:g}]")
+    BOUNDS[f"{_label}: max |s_tf - s_numpy| / sigma_1"] = f"<= {SV_TOL[_dtype]:g}"
+BOUNDS["load average (1 min) at the end"] = "record"
 
 
-def _one_thread():
-    return threadpool_limits(limits=1, user_api="blas")
+def backends_child(threads):
+    import numpy as np
 
+    from ._timing import set_threads
 
-def run(repeats: int = 5) -> dict:
-    """Return {"title", "rows": [{"case", "median_s", "runs"}], "ratios": [...]} (see README)."""
-    repeats = max(1, int(repeats))
+    limiter = set_threads(threads)  # noqa: F841  (held while it lives)
+    tf = tensorflow()
+
     rng = np.random.default_rng(0)
-    rows, ratios = [], []
+    values = {}
     for label, shape, dtype in CASES:
         A_np = rng.standard_normal(shape).astype(dtype)
         A_tf = tf.constant(A_np)
-
-        def numpy_svd(A_np=A_np):
-            return np.linalg.svd(A_np, full_matrices=False)
-
-        def numpy_svd_1(A_np=A_np):
-            with _one_thread():
-                return np.linalg.svd(A_np, full_matrices=False)
-
-        cases = {
-            "tf.linalg.svd": lambda A_tf=A_tf: [t.numpy() for t in tf.linalg.svd(A_tf)],
-            "numpy.linalg.svd": numpy_svd,
-        }
-        if threadpool_limits is not None:
-            cases["numpy.linalg.svd, 1 BLAS thread"] = numpy_svd_1
-        runs = repeats if max(shape) < 1024 else min(repeats, 3)
-        med = interleaved_medians(cases, runs)  # with a warm-up call of each case
-        for name in cases:
-            rows.append({"case": f"{label}: {name}", "median_s": med[name], "runs": runs})
-        for name in cases:
-            if name == "tf.linalg.svd":
-                continue
-            value = med["tf.linalg.svd"] / med[name]
-            ratios.append({
-                "name": f"{label}: tf.linalg.svd / {name}",
-                "value": value,
-                "expected": f"between 1/{EXPECTED_TIME_FACTOR:g} and {EXPECTED_TIME_FACTOR:g}",
-                "ok": 1 / EXPECTED_TIME_FACTOR <= value <= EXPECTED_TIME_FACTOR,
-            })
+        med = interleaved_medians({
+            "tf": lambda A_tf=A_tf: [t.numpy() for t in tf.linalg.svd(A_tf)],
+            "np": lambda A_np=A_np: np.linalg.svd(A_np, full_matrices=False)},
+            5 if max(shape) < 1024 else 3)
+        values[f"{label}: tf.linalg.svd / numpy.linalg.svd, 1 thread each"] = med["tf"] / med["np"]
         s_tf = tf.linalg.svd(A_tf, compute_uv=False).numpy().astype(np.float64)
         s_np = np.linalg.svd(A_np, compute_uv=False).astype(np.float64)
-        rel = float(np.max(np.abs(s_tf - s_np)) / np.max(s_np))
-        tol = SV_TOL[dtype]
-        ratios.append({
-            "name": f"{label}: max |s_tf - s_numpy| / sigma_1",
-            "value": rel,
-            "expected": f"<= {tol:g}",
-            "ok": rel <= tol,
-        })
-    return {
-        "title": "tf.linalg.svd against numpy.linalg.svd (LAPACK) on the same matrices",
-        "rows": rows,
-        "ratios": ratios,
-    }
+        values[f"{label}: max |s_tf - s_numpy| / sigma_1"] = float(
+            np.max(np.abs(s_tf - s_np)) / np.max(s_np))
+    values["load average (1 min) at the end"] = load_average()
+    return values
 
 
-if __name__ == "__main__":
-    sys.exit(_main(run))
+class SvdBackends:
+    """Every check of this module, measured once (``setup_cache``), one number per check."""
+
+    timeout = 1800
+    rounds = 1
+    params = [list(BOUNDS)]
+    param_names = ["check"]
+
+    def setup_cache(self):
+        return run_child("bench_svd_backends", "backends_child", {"threads": 1})
+
+    def track_check(self, values, check):
+        return values[check]
+
+    track_check.unit = "ratio"

@@ -1,29 +1,23 @@
 """Forward + backward through the SVD: ``helpers.gradients.svd_manual`` against
 ``tf.linalg.svd``'s own registered gradient, for square and 2:1 float32 matrices.
 
-    python benchmarks/bench_svd_grad.py [repeats]
-
 Both sides compute the same thing inside one ``tf.function``: the thin SVD, a loss that uses
-s, U and V (``Σσᵢ + ⟨W, U diag(s) Vᵀ⟩``), and its gradient with respect to A. The forward SVD
-alone is timed too: from 256 on it is most of the cost, so the two gradients end up close.
-Runs of the two sides are interleaved so that machine load hits both alike; medians are
-reported. The 1024 sizes use at most 3 repeats (each run takes seconds).
+s, U and V (``Σσᵢ + ⟨W, U diag(s) Vᵀ⟩``), and its gradient with respect to A. Interleaved,
+medians (5 runs, 3 from 1024 on). Bound: svd_manual / TF's gradient at most 1.5 at every size.
 """
 
-import sys  # noqa: I001  (the order below is on purpose)
-
-from _common import interleaved_medians, main as _main  # first: it puts the root on sys.path
-import helpers  # noqa: F401  (before TensorFlow: it sets TensorFlow's environment variables)
-import numpy as np
-import tensorflow as tf
-
-from helpers import gradients
+from ._timing import interleaved_medians, load_average, tensorflow
 
 SIZES = [(64, 64), (128, 64), (256, 256), (512, 256), (1024, 1024), (2048, 1024)]
-EXPECTED_RATIO = 1.5
+BOUNDS = {f"svd_manual / tf.linalg.svd gradient, {m}x{n}": "<= 1.5" for m, n in SIZES}
+BOUNDS["load average (1 min) at the end"] = "record"
 
 
 def _forward_backward(svd):
+
+    import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
+    tf = tensorflow()
+
     @tf.function
     def step(A, W):
         with tf.GradientTape() as tape:
@@ -36,51 +30,38 @@ def _forward_backward(svd):
     return step
 
 
-def _forward_only():
-    return tf.function(tf.linalg.svd)
+class SvdGrad:
+    """Every check of this module, measured once (``setup_cache``), one number per check."""
 
+    timeout = 1800
+    rounds = 1
+    params = [list(BOUNDS)]
+    param_names = ["check"]
 
-def run(repeats: int = 5) -> dict:
-    """Return {"title", "rows": [{"case", "median_s", "runs"}], "ratios": [...]} (see README)."""
-    logger = tf.get_logger()
-    level = logger.level
-    logger.setLevel("ERROR")  # one fresh tf.function per size is intended: no retracing warning
-    try:
-        return _run(max(1, int(repeats)))
-    finally:
-        logger.setLevel(level)
+    def setup_cache(self):
+        import numpy as np
 
+        import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
+        from helpers import gradients
+        tf = tensorflow()
 
-def _run(repeats):
-    rng = np.random.default_rng(0)
-    rows, ratios = [], []
-    for m, n in SIZES:
-        # fresh functions per size: svd_manual needs the matrix size known when tracing
-        manual = _forward_backward(gradients.svd_manual)
-        builtin = _forward_backward(tf.linalg.svd)
-        forward_only = _forward_only()
-        runs = repeats if max(m, n) < 1024 else min(repeats, 3)
-        A = tf.constant(rng.standard_normal((m, n)).astype(np.float32))
-        W = tf.constant(rng.standard_normal((m, n)).astype(np.float32))
-        cases = {  # each waits for its result (.numpy())
-            "svd_manual": lambda manual=manual, A=A, W=W: manual(A, W).numpy(),
-            "tf.linalg.svd": lambda builtin=builtin, A=A, W=W: builtin(A, W).numpy(),
-            "forward only": lambda forward_only=forward_only, A=A: forward_only(A)[0].numpy(),
-        }
-        med = interleaved_medians(cases, runs)  # the warm-up call of each case traces it
-        for name in ("svd_manual", "tf.linalg.svd"):
-            rows.append({"case": f"{name} forward+backward {m}x{n}", "median_s": med[name],
-                         "runs": runs})
-        rows.append({"case": f"tf.linalg.svd forward only {m}x{n}",
-                     "median_s": med["forward only"], "runs": runs})
-        ratio = med["svd_manual"] / med["tf.linalg.svd"]
-        ratios.append({"name": f"svd_manual / tf.linalg.svd gradient, {m}x{n}",
-                       "value": ratio, "expected": f"<= {EXPECTED_RATIO}",
-                       "ok": bool(ratio <= EXPECTED_RATIO)})
-    return {"title": "SVD forward + backward: svd_manual (svd_grad) vs TensorFlow's gradient "
-                     "(float32)",
-            "rows": rows, "ratios": ratios}
+        tf.get_logger().setLevel("ERROR")  # one fresh tf.function per size is intended
+        rng = np.random.default_rng(0)
+        values = {}
+        for m, n in SIZES:
+            manual = _forward_backward(gradients.svd_manual)
+            builtin = _forward_backward(tf.linalg.svd)
+            A = tf.constant(rng.standard_normal((m, n)).astype(np.float32))
+            W = tf.constant(rng.standard_normal((m, n)).astype(np.float32))
+            med = interleaved_medians({
+                "manual": lambda manual=manual, A=A, W=W: manual(A, W).numpy(),
+                "builtin": lambda builtin=builtin, A=A, W=W: builtin(A, W).numpy()},
+                5 if max(m, n) < 1024 else 3)
+            values[f"svd_manual / tf.linalg.svd gradient, {m}x{n}"] = med["manual"] / med["builtin"]
+        values["load average (1 min) at the end"] = load_average()
+        return values
 
+    def track_check(self, values, check):
+        return values[check]
 
-if __name__ == "__main__":
-    sys.exit(_main(run))
+    track_check.unit = "ratio"

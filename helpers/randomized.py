@@ -9,19 +9,31 @@ three steps, each built from matrix products, a thin QR and one small SVD:
    l-dimensional part of A's range.
 2. **Range finder**: ``Q = qr(Y)``, an orthonormal basis of that range. Each of the
    ``power_iters`` power iterations replaces Y by ``(A Aᵀ) Y``, which raises the singular values to
-   the power 2q + 1 and so sharpens their decay; Q is re-orthonormalised with a QR after every
-   product with A or Aᵀ, or the columns would all collapse onto the top singular vector in
-   floating point (HMT Algorithm 4.4, the subspace iteration).
+   the power 2q + 1 and so sharpens their decay; Q is re-orthonormalised after every product with
+   A or Aᵀ, or the columns would all collapse onto the top singular vector in floating point (HMT
+   Algorithm 4.4, the subspace iteration).
 3. **Small SVD**: ``B = Qᵀ A`` is only l×n; ``B = Ũ diag(s) Vᵀ`` and ``U = Q Ũ``.
 
 Cost: O(m n l (2q + 2)) for the products against O(m n min(m, n)) for the full SVD.
 
+Between the products of the power iterations, the thin QRs of the tall sketches are Cholesky
+QRs, twice (CholeskyQR2: ``R = chol(YᵀY)ᵀ``, ``Q = Y R⁻¹``, then the same on Q), which cost two
+small products each where a Householder QR (``tf.linalg.qr``, single-threaded) costs about as
+much as a product with A. One Cholesky QR loses orthogonality like κ(Y)² ε, so the first step's
+Gram matrix ``Q₁ᵀQ₁`` is checked: if it is not within 0.1 of the identity (a rank-deficient
+sketch, κ(Y) beyond about ε^(-1/2)), that QR is done by Householder instead (:func:`_qr`).
+Scaling the columns does not matter (the Cholesky factor scales with them). The final basis, from
+which B and U are formed, is one Householder QR, as in scikit-learn (which normalises by LU in
+between): with ``power_iters=0`` the result is that of the three steps written out with
+``tf.linalg.qr``, bit for bit, and with power iterations the same as with a Householder QR after
+every product, to rounding (every basis spans the same columns).
+
 Three functions:
 
 * :func:`randomized_svd` — A in memory (a tensor or array), batched.
-* :func:`streaming_randomized_svd` — the same algorithm on a matrix read in blocks of rows (a
-  ``np.memmap``, an HDF5 or Zarr dataset), ``2 + 2 q`` passes over it, memory
-  O((m + n) l) plus one block.
+* :func:`streaming_randomized_svd` — the same range on a matrix read in blocks of rows (a
+  ``np.memmap``, an HDF5 or Zarr dataset), ``q + 2`` passes over it, memory O((m + n) l) plus
+  one block.
 * :func:`single_pass_svd` — one pass over a stream of row blocks that cannot be read twice (a
   generator), by the two-sketch method of Tropp, Yurtsever, Udell and Cevher (2017).
 """
@@ -42,6 +54,66 @@ from ._validation import (
 def _gaussian(shape, seed, dtype):
     """The documented test matrix: ``tf.random.stateless_normal(shape, seed=[seed, 0], dtype)``."""
     return tf.random.stateless_normal(shape, seed=tf.constant([seed, 0], tf.int64), dtype=dtype)
+
+
+#: CholeskyQR2 is kept when the first step's basis Q₁ has max |Q₁ᵀQ₁ − I| at most this: then
+#: κ(Q₁) <= √(1.1 / 0.9) and the second step is orthonormal to rounding (Yamamoto et al. 2015).
+_CHOLQR_TOLERANCE = 0.1
+
+
+def _cholesky_qr_step(Y):
+    """One Cholesky QR step: ``Y = Q R`` with ``R = Lᵀ``, ``L = chol(YᵀY)``; returns Q, YᵀY, L.
+
+    L has NaN entries where YᵀY is not positive definite in floating point; the caller checks.
+    """
+    G = tf.matmul(Y, Y, adjoint_a=True)  # (..., l, l)
+    L = tf.linalg.cholesky(G)
+    eye = tf.broadcast_to(tf.eye(tf.shape(G)[-1], dtype=G.dtype), tf.shape(G))
+    L_inv = tf.linalg.triangular_solve(L, eye, lower=True)
+    return tf.matmul(Y, L_inv, adjoint_b=True), G, L  # Y L⁻ᵀ = Y R⁻¹
+
+
+def _qr_graph(Y):
+    """Thin QR ``Y = Q R`` of a tall (..., m, l) Y, m >= l: CholeskyQR2, or Householder.
+
+    Two Cholesky QR steps (Fukaya et al. 2020 discuss this family; CholeskyQR2 is Yamamoto et
+    al. 2015): the first gives Q₁ = Y R₁⁻¹, the second orthonormalises Q₁ and measures it,
+    ``G₂ = Q₁ᵀQ₁``. If every entry of G₂ − I is at most ``_CHOLQR_TOLERANCE`` in absolute value
+    (NaN fails the test), Q₁ was well conditioned and Q = Q₁ R₂⁻¹ is orthonormal to rounding;
+    else (Y rank-deficient, κ(Y) beyond about ε^(-1/2), entries that overflow or underflow in
+    YᵀY) the whole batch is factored by ``tf.linalg.qr``. Works eagerly and inside ``tf.function``
+    (``tf.cond``). Returns ``(Q, R)``, Q (..., m, l) with orthonormal columns, R (..., l, l) upper
+    triangular (signs of its diagonal as the method gives them), ``Q R = Y`` to rounding.
+
+    Run as one ``tf.function`` (:data:`_qr`): its two dozen small operations cost more as eager
+    calls than their arithmetic, the more so on a busy machine. ``reduce_retracing`` makes the
+    second shape seen trace a shape-generic graph, so a few traces serve every call.
+    """
+    rows, cols = Y.shape[-2], Y.shape[-1]
+    if rows is not None and cols is not None and rows < cols:
+        Q, R = tf.linalg.qr(Y)
+        return Q, R
+    Q1, _, L1 = _cholesky_qr_step(Y)
+    Q2, G2, L2 = _cholesky_qr_step(Q1)
+    eye = tf.eye(tf.shape(G2)[-1], dtype=G2.dtype)
+    ok = tf.reduce_all(tf.abs(G2 - eye) <= _CHOLQR_TOLERANCE)
+
+    def cholesky():
+        return Q2, tf.linalg.matrix_transpose(tf.matmul(L1, L2))  # R = R₂ R₁ = (L₁ L₂)ᵀ
+
+    def householder():
+        Q, R = tf.linalg.qr(Y)
+        return Q, R
+
+    return tf.cond(ok, cholesky, householder)
+
+
+_qr = tf.function(_qr_graph, reduce_retracing=True, autograph=False)
+
+
+def _orthonormal_basis(Y):
+    """Q of :func:`_qr`: an orthonormal basis of the columns of a tall Y."""
+    return _qr(Y)[0]
 
 
 def _project_rows(Q, A):
@@ -68,7 +140,9 @@ def randomized_svd(A, rank, oversample=10, power_iters=2, seed=0):
 
     Halko–Martinsson–Tropp: a Gaussian sketch ``Y = A Ω`` with l = min(rank + oversample,
     min(m, n)) columns, ``power_iters`` power iterations with a QR re-orthonormalisation after
-    every product, then the SVD of the small l×n matrix ``Qᵀ A``. The sketch Ω is drawn with
+    every product (CholeskyQR2 between products, Householder when the sketch is too
+    ill-conditioned for it, and one Householder QR for the final basis: see the module
+    docstring), then the SVD of the small l×n matrix ``Qᵀ A``. The sketch Ω is drawn with
     ``tf.random.stateless_normal`` from ``seed`` alone, so the same call gives the same result on
     every run, whatever the global random state: Ω is exactly
     ``tf.random.stateless_normal([n, l], seed=[seed, 0], dtype=A.dtype)``. One Ω serves every
@@ -120,16 +194,18 @@ def randomized_svd(A, rank, oversample=10, power_iters=2, seed=0):
     width = min(rank + oversample, k)
     omega = _gaussian([n, width], seed, A.dtype)
     # Step 1 and 2: the sketch and its orthonormal basis, refined by subspace iteration.
-    Q, _ = tf.linalg.qr(tf.matmul(A, omega))  # (..., m, l)
-    for _ in range(power_iters):
-        Z, _ = tf.linalg.qr(tf.linalg.matrix_transpose(_project_rows(Q, A)))  # Aᵀ Q: (..., n, l)
-        Q, _ = tf.linalg.qr(tf.matmul(A, Z))  # (..., m, l)
+    Y = tf.matmul(A, omega)  # (..., m, l)
+    for _ in range(power_iters):  # between products: CholeskyQR2 (Householder if it would fail)
+        Q = _orthonormal_basis(Y)
+        Z = _orthonormal_basis(tf.linalg.matrix_transpose(_project_rows(Q, A)))  # Aᵀ Q: (n, l)
+        Y = tf.matmul(A, Z)
+    Q, _ = tf.linalg.qr(Y)  # the final basis: one Householder QR, as scikit-learn's
     # Step 3: the SVD of the small projection B = Qᵀ A, (..., l, n).
     return _small_svd(Q, _project_rows(Q, A), rank)
 
 
 # ----------------------------------------------------------------------------------------------
-# streaming: A read in blocks of rows, 2 + 2 q passes
+# streaming: A read in blocks of rows, q + 2 passes
 # ----------------------------------------------------------------------------------------------
 def _check_row_sliceable(A):
     """(m, n) of a 2-D matrix-like A with ``.shape`` and row slicing ``A[i:j]``, else an error."""
@@ -149,16 +225,21 @@ def _check_row_sliceable(A):
     return int(shape[0]), int(shape[1])
 
 
-def _row_blocks(A, m, n, block_rows, dtype=None):
+def _row_blocks(A, m, n, block_rows, dtype=None, check=True):
     """One pass over A: ``(start, stop, block)`` with block = A[start:stop] as a float tensor.
 
-    Every block goes through :func:`as_float_tensor` (dtype, NaN and Inf checks), named by its
-    row range, and must have the shape (stop - start, n) and ``dtype`` (None: the first block's).
+    With ``check`` every block goes through :func:`as_float_tensor` (dtype, NaN and Inf checks),
+    named by its row range; without it (a later pass over rows already checked) it is only
+    converted to ``dtype``. Every block must have the shape (stop - start, n) and ``dtype``
+    (None: the first block's).
     """
     for start in range(0, m, block_rows):
         stop = min(start + block_rows, m)
         name = f"A[{start}:{stop}]"
-        block = as_float_tensor(A[start:stop], name, min_ndim=0)  # dtype, NaN and Inf
+        if check or dtype is None:
+            block = as_float_tensor(A[start:stop], name, min_ndim=0)  # dtype, NaN and Inf
+        else:
+            block = _as_checked_block(A[start:stop], dtype)
         if tuple(block.shape) != (stop - start, n):
             raise ValueError(
                 f"{name} must have shape {(stop - start, n)} (A's row slicing); "
@@ -172,31 +253,47 @@ def _row_blocks(A, m, n, block_rows, dtype=None):
                 f"{dtype.name}; every block of A must convert to one dtype"
             )
         yield start, stop, block
+        del block  # not held while the next block is read: one block in memory at a time
+
+
+def _as_checked_block(raw, dtype):
+    """A block read again after a pass checked it: converted to ``dtype``, not checked again."""
+    if isinstance(raw, tf.Tensor | tf.Variable):
+        return tf.cast(raw, dtype) if raw.dtype != dtype else tf.convert_to_tensor(raw)
+    arr = np.asarray(raw)
+    if arr.dtype != dtype.as_numpy_dtype:  # float16, integers, another byte order
+        arr = arr.astype(dtype.as_numpy_dtype)
+    return tf.convert_to_tensor(arr)
 
 
 def streaming_randomized_svd(A, rank, *, oversample=10, power_iters=1, block_rows=4096, seed=0):
     """:func:`randomized_svd` of an m×n matrix read in blocks of rows, never all in memory.
 
-    The same Halko–Martinsson–Tropp algorithm, with every product against A accumulated over
-    blocks ``A[i:i + block_rows]`` of rows:
+    The range of Halko–Martinsson–Tropp's algorithm, ``(A Aᵀ)^q A Ω``, with every product
+    against A accumulated over blocks ``A_j = A[i:i + block_rows]`` of rows, in ``q + 2`` passes:
 
-    * pass 1, the sketch: ``Y = A Ω`` block by block (row block i of Y is ``A_i Ω``), then
-      ``Q = qr(Y)``;
-    * each power iteration, two passes: ``Zᵀ = Qᵀ A = Σ_i Q_iᵀ A_i`` (l×n, summed over blocks),
-      ``Z = qr(Z)``, then ``Y = A Z`` block by block and ``Q = qr(Y)``;
-    * last pass: ``B = Qᵀ A = Σ_i Q_iᵀ A_i`` (l×n), its SVD ``B = Ũ diag(s) Vᵀ`` and ``U = Q Ũ``.
+    * each power iteration, one pass: ``W = Aᵀ (A Z) = Σ_j A_jᵀ (A_j Z)`` (n×l, summed over
+      blocks), then ``Z = qr(W)``; Z starts as Ω. The QR of this small n×l matrix keeps the
+      iteration stable (it is what a re-orthonormalisation after every product does, once per
+      pair of products);
+    * one pass, the sketch: ``Y = A Z`` block by block, orthonormalised as it comes by a blocked
+      (TSQR) QR: each block's ``A_j Z = Q_j R_j``, then one QR of the stacked small R_j;
+    * last pass: ``B = Qᵀ A = Σ_j Q_jᵀ A_j`` (l×n), its SVD ``B = Ũ diag(s) Vᵀ`` and ``U = Q Ũ``.
 
-    That is ``1 + 2 power_iters + 1`` passes over A. Ω is the one of :func:`randomized_svd`,
+    That is ``power_iters + 2`` passes over A. Ω is the one of :func:`randomized_svd`,
     ``tf.random.stateless_normal([n, l], seed=[seed, 0], dtype)`` with l = min(rank + oversample,
-    min(m, n)), so with ``block_rows >= m`` the result equals ``randomized_svd(A, rank,
-    oversample, power_iters, seed)`` (the same operations), and with smaller blocks it agrees to
-    rounding (only the order of the sums over blocks changes).
+    min(m, n)), so the basis spans the same columns as :func:`randomized_svd`'s: with any
+    ``block_rows`` (``block_rows >= m`` included) the result equals ``randomized_svd(A, rank,
+    oversample, power_iters, seed)`` to rounding, not bitwise (that one re-orthonormalises after
+    every product, this one after each ``AᵀA Z``; the two differ beyond rounding only where σᵢ²
+    of a wanted direction is below ε σ₁², relative to the largest: about 2·10⁻⁴ σ₁ in float32).
+    Blocks are checked for NaN and Inf (:func:`helpers.as_float_tensor`) on the first pass only.
 
     Memory: one block at a time (``block_rows × n`` numbers, plus the transient copies made to
-    convert it to a tensor and check it for NaN and Inf) and O((m + n) l) numbers: Y and Q (m×l
-    each), Ω and Z (n×l), Zᵀ or B (l×n). Nothing of size m×n is ever formed. With the default
-    ``block_rows`` and n = 10⁵ columns in float32, a block is 1.6 GB: lower ``block_rows`` for
-    wide matrices.
+    convert it to a tensor and check it for NaN and Inf) and O((m + n) l) numbers: Q (m×l, block
+    by block), Ω and Z (n×l), W or B (l×n), U (m×rank). Nothing of size m×n is ever formed. With
+    the default ``block_rows`` and n = 10⁵ columns in float32, a block is 1.6 GB: lower
+    ``block_rows`` for wide matrices.
 
     Args:
       A: an m×n real matrix that supports ``A.shape == (m, n)`` and row slicing ``A[i:j]``
@@ -205,7 +302,7 @@ def streaming_randomized_svd(A, rank, *, oversample=10, power_iters=1, block_row
         float64 if float64 or integer, like :func:`randomized_svd`.
       rank: int, 1 <= rank <= min(m, n), the number of singular triplets returned.
       oversample: int >= 0, extra sketch columns; rank + oversample is clamped to min(m, n).
-      power_iters: int >= 0, the number q of power iterations, two passes over A each.
+      power_iters: int >= 0, the number q of power iterations, one pass over A each.
       block_rows: int >= 1, the number of rows read at a time (the last block may be shorter).
       seed: int, 0 <= seed < 2**63, the seed of the Gaussian sketch.
     Returns:
@@ -232,27 +329,54 @@ def streaming_randomized_svd(A, rank, *, oversample=10, power_iters=1, block_row
     block_rows = _check_positive_int(block_rows, "block_rows")
     seed = _check_seed(seed)
     width = min(rank + oversample, k)
+    state = {"dtype": None, "passes": 0, "Z": None}
 
-    def project_rows(Q):  # Qᵀ A, (l, n), one pass
-        total = None
-        for start, stop, block in _row_blocks(A, m, n, block_rows, Q.dtype):
-            part = _project_rows(Q[start:stop], block)
-            total = part if total is None else total + part
-        return total
+    def one_pass():  # (start, stop, block) over A; the first pass checks, and draws Ω
+        check = state["passes"] == 0
+        state["passes"] += 1
+        for start, stop, block in _row_blocks(A, m, n, block_rows, state["dtype"], check):
+            if state["Z"] is None:  # the first block fixes the dtype, so Ω is drawn here
+                state["dtype"] = block.dtype
+                state["Z"] = _gaussian([n, width], seed, block.dtype)
+            yield start, stop, block
+            del block
 
-    def times(Z):  # A Z, (m, l), one pass; Z is None for the sketch, then Ω is made
-        parts = []
-        for _, _, block in _row_blocks(A, m, n, block_rows, None if Z is None else Z.dtype):
-            if Z is None:  # the first block fixes the dtype, so Ω is drawn here
-                Z = _gaussian([n, width], seed, block.dtype)
-            parts.append(tf.matmul(block, Z))
-        return tf.concat(parts, axis=0)
+    for _ in range(power_iters):  # one pass each: Wᵀ = (A Z)ᵀ A = Σ_j (A_j Z)ᵀ A_j, (l, n)
+        W_t = None
+        for _, _, block in one_pass():
+            part = _project_rows(tf.matmul(block, state["Z"]), block)
+            W_t = part if W_t is None else W_t + part
+            del block
+        state["Z"] = _orthonormal_basis(tf.linalg.matrix_transpose(W_t))  # (n, l)
 
-    Q, _ = tf.linalg.qr(times(None))  # pass 1: the sketch, (m, l)
-    for _ in range(power_iters):
-        Z, _ = tf.linalg.qr(tf.linalg.matrix_transpose(project_rows(Q)))  # Aᵀ Q: (n, l)
-        Q, _ = tf.linalg.qr(times(Z))
-    return _small_svd(Q, project_rows(Q), rank)
+    # The sketch Y = A Z, orthonormalised block by block (TSQR): A_j Z = Q_j R_j, then
+    # [R_1; R_2; ...] = Q_R R, and Q = diag(Q_j) Q_R, of which block j is Q_j (Q_R)_j.
+    Q_blocks, R_blocks = [], []
+    for _, _, block in one_pass():
+        Q_j, R_j = _qr(tf.matmul(block, state["Z"]))
+        Q_blocks.append(Q_j)
+        R_blocks.append(R_j)
+        del block
+    Q_R, _ = _qr(tf.concat(R_blocks, axis=0))
+    offset = 0
+    for j, R_j in enumerate(R_blocks):
+        rows = R_j.shape[0]
+        Q_blocks[j] = tf.matmul(Q_blocks[j], Q_R[offset:offset + rows])
+        offset += rows
+    del R_blocks, Q_R
+
+    B = None  # last pass: B = Qᵀ A = Σ_j Q_jᵀ A_j, (l, n)
+    for j, (_, _, block) in enumerate(one_pass()):
+        part = _project_rows(Q_blocks[j], block)
+        B = part if B is None else B + part
+        del block
+    s, U_small, V = tf.linalg.svd(B)
+    U_small = U_small[:, :rank]
+    U_parts = []
+    for j in range(len(Q_blocks)):  # U = Q Ũ block by block, each Q_j freed once used
+        U_parts.append(tf.matmul(Q_blocks[j], U_small))
+        Q_blocks[j] = None
+    return s[:rank], tf.concat(U_parts, axis=0), V[:, :rank]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ working directory, the TF environment variables (``helpers._env.KERNEL_ENV``, th
 sets them).
 The kernel talks to us over IPC sockets in a private temporary folder, not over TCP on localhost:
 nothing else on the machine can connect to it, and ipykernel has no reason to print its warning
-about unencrypted TCP. ``book.py`` and ``benchmarks/run_all.py`` execute through ``execute()``.
+about unencrypted TCP. ``book.py`` and ``benchmarks/bench_notebooks.py`` execute notebooks this way.
 What is written is kept free of volatile fields, so that running twice changes nothing:
 no timing metadata, no widget state or widget model ids, stream outputs merged as nbval
 merges them, canonical JSON.

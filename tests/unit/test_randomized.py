@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import helpers
+from helpers import randomized
 from helpers.randomized import randomized_svd
 from tests.unit.strategies import DTYPES, error_for, matrices_and_rank
 
@@ -97,6 +98,20 @@ def test_never_better_than_optimal(args):
     assert np.all(err2 >= optimal * (1 - 1e-9) - 1e-10)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_without_power_iterations_equals_the_three_steps_bit_for_bit(dtype):
+    # Notebook 08 writes the three steps out with tf.linalg.qr and shows randomized_svd agree to
+    # the last bit: the final basis is one Householder QR, as there.
+    A = tf.constant(with_spectrum(50, 30, 1.0 / np.arange(1, 31), seed=8).astype(dtype))
+    omega = tf.random.stateless_normal([30, 12], seed=[0, 0], dtype=A.dtype)
+    Q, _ = tf.linalg.qr(A @ omega)
+    s_B, U_B, V_B = tf.linalg.svd(tf.transpose(Q) @ A)
+    s, U, V = randomized_svd(A, 8, oversample=4, power_iters=0, seed=0)
+    np.testing.assert_array_equal(s.numpy(), s_B[:8].numpy())
+    np.testing.assert_array_equal(U.numpy(), (Q @ U_B)[:, :8].numpy())
+    np.testing.assert_array_equal(V.numpy(), V_B[:, :8].numpy())
+
+
 def hmt_numpy(A, rank, oversample, power_iters, seed):
     """HMT Algorithm 4.4 (subspace iteration) and the small SVD in NumPy, with the documented Ω."""
     m, n = A.shape
@@ -123,6 +138,161 @@ def test_matches_hmt_algorithm_in_numpy(args, oversample, power_iters, seed):
     np.testing.assert_allclose(s.numpy(), s_np, atol=1e-10, rtol=0)
     np.testing.assert_allclose(helpers.reconstruct(s, U, V).numpy(), (U_np * s_np) @ V_np.T,
                                atol=1e-9, rtol=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# the thin QR of the sketches: CholeskyQR2, Householder where it would not be accurate
+# ---------------------------------------------------------------------------------------------
+def check_qr(Y, Q, R, tol):
+    """Q orthonormal, R upper triangular, Q R = Y relative to each column's norm."""
+    Y, Q, R = (np.asarray(x, np.float64) for x in (Y, Q, R))
+    eye = np.broadcast_to(np.eye(Q.shape[-1]), Q.shape[:-2] + (Q.shape[-1],) * 2)
+    np.testing.assert_allclose(np.swapaxes(Q, -1, -2) @ Q, eye, atol=tol)
+    np.testing.assert_array_equal(np.tril(R, -1), 0)
+    scale = np.maximum(np.linalg.norm(Y, axis=-2, keepdims=True), np.finfo(np.float64).tiny)
+    np.testing.assert_allclose((Q @ R) / scale, Y / scale, atol=tol)
+
+
+def householder_calls(monkeypatch):
+    calls = []
+    qr = tf.linalg.qr
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return qr(*args, **kwargs)
+
+    monkeypatch.setattr(tf.linalg, "qr", counting)
+    return calls
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("batch", [(), (3,)])
+def test_qr_of_a_well_conditioned_sketch_is_cholesky_qr2(monkeypatch, dtype, batch):
+    calls = householder_calls(monkeypatch)
+    Y = np.random.default_rng(0).standard_normal((*batch, 200, 12)).astype(dtype)
+    Y[..., 0] *= 300.0  # κ(Y) about 300 in float32: one Cholesky QR would lose orthogonality
+    Q, R = randomized._qr_graph(tf.constant(Y))  # eagerly: tf.cond runs only the branch taken
+    assert calls == []  # no Householder QR: both Cholesky steps were accurate
+    assert np.all(np.diagonal(R.numpy(), axis1=-2, axis2=-1) > 0)  # Cholesky's R
+    check_qr(Y, Q, R, TOL[dtype] / 10)
+
+
+def graded(m, width, decades, dtype, seed=0):
+    """A Gaussian m×width matrix whose columns are scaled from 1 down to 10^-decades."""
+    Y = np.random.default_rng(seed).standard_normal((m, width))
+    return (Y * np.logspace(0, -decades, width)).astype(dtype)
+
+
+@pytest.mark.parametrize(
+    "name, Y, tol",
+    [("rank-deficient float64", low_rank(100, 10, 4, seed=1), 1e-12),
+     ("rank-deficient float32", low_rank(100, 10, 4, dtype=np.float32, seed=1), 1e-5),
+     ("a zero column", np.c_[np.ones((50, 1)), np.zeros((50, 1)), np.arange(50.0)[:, None]],
+      1e-12),
+     ("two equal columns", np.repeat(np.random.default_rng(2).standard_normal((40, 1)), 2, 1),
+      1e-12),
+     ("nearly dependent columns, κ about 1e10, float64",
+      low_rank(100, 10, 6, seed=7) + 1e-10 * np.random.default_rng(7).standard_normal((100, 10)),
+      1e-12)],
+)
+def test_qr_of_rank_deficient_sketches_falls_back_to_householder(monkeypatch, name, Y, tol):
+    # Where the Gram matrix YᵀY cannot be trusted (singular, or κ(Y)² beyond 1/ε), the check
+    # sends the QR to Householder: still an orthonormal Q with Q R = Y.
+    calls = householder_calls(monkeypatch)
+    Q, R = randomized._qr_graph(tf.constant(Y))  # eagerly: tf.cond runs only the branch taken
+    assert calls, name  # the fallback was taken
+    check_qr(Y, Q, R, tol)
+
+
+@pytest.mark.parametrize(
+    "name, Y, tol",
+    [("columns over 20 decades, float64", graded(100, 10, 20, np.float64), 1e-12),
+     ("columns over 12 decades, float32", graded(100, 10, 12, np.float32), 1e-5),
+     ("large entries, float32", graded(100, 8, 3, np.float32) * np.float32(1e15), 1e-5),
+     ("small entries, float32", graded(100, 8, 3, np.float32) * np.float32(1e-14), 1e-5),
+     ("columns within κ about 1e3, float32",
+      (np.random.default_rng(8).standard_normal((100, 8)) @ np.diag(np.logspace(0, -3, 8))
+       @ np.linalg.qr(np.random.default_rng(9).standard_normal((8, 8)))[0]).astype(np.float32),
+      1e-5)],
+)
+def test_qr_of_badly_scaled_sketches(name, Y, tol):
+    # Cholesky QR is invariant to scaling the columns (the Cholesky factor scales with them), so
+    # graded columns stay on the fast path or fall back: either way the QR is accurate.
+    Q, R = randomized._qr(tf.constant(Y))
+    check_qr(Y, Q, R, tol)
+
+
+def test_qr_column_scaling_is_harmless_to_cholesky_qr2(monkeypatch):
+    # Columns scaled by 10^±6 (float64): Cholesky QR is invariant to column scaling, so the
+    # fast path stays and is accurate.
+    calls = householder_calls(monkeypatch)
+    Y = np.random.default_rng(3).standard_normal((300, 8)) * np.array([1e6, 1e-6] * 4)
+    Q, R = randomized._qr_graph(tf.constant(Y))
+    assert calls == []
+    check_qr(Y, Q, R, 1e-12)
+
+
+def test_qr_as_one_graph_takes_either_branch_like_eager():
+    # _qr is _qr_graph as a tf.function (shape-generic after the second shape): the same
+    # factorisation to rounding, whichever branch, for shapes traced anew and generic.
+    cases = [np.random.default_rng(4).standard_normal((30, 5)), low_rank(30, 5, 2, seed=4),
+             np.random.default_rng(5).standard_normal((41, 7)), low_rank(23, 6, 1, seed=5),
+             np.random.default_rng(6).standard_normal((3, 2, 19, 4))]
+    for Y in cases:
+        Q, R = randomized._qr(tf.constant(Y))
+        Q_e, R_e = randomized._qr_graph(tf.constant(Y))
+        check_qr(Y, Q, R, 1e-12)
+        np.testing.assert_allclose(Q.numpy(), Q_e.numpy(), atol=1e-12)
+        np.testing.assert_allclose(R.numpy(), R_e.numpy(), atol=1e-12 * np.abs(Y).max())
+    Y = np.random.default_rng(7).standard_normal((3, 5))  # wide: Householder, Q square
+    Q, R = randomized._qr(tf.constant(Y))
+    assert Q.shape == (3, 3) and R.shape == (3, 5)
+    np.testing.assert_allclose(Q.numpy() @ R.numpy(), Y, atol=1e-12)
+
+
+def hmt_householder(A, rank, oversample, power_iters, seed):
+    """HMT Algorithm 4.4 in TensorFlow in A's dtype, ``tf.linalg.qr`` after every product."""
+    n = A.shape[-1]
+    width = min(rank + oversample, *A.shape[-2:])
+    omega = tf.random.stateless_normal([n, width], seed=[seed, 0], dtype=A.dtype)
+    Q, _ = tf.linalg.qr(tf.matmul(A, omega))
+    for _ in range(power_iters):
+        Z, _ = tf.linalg.qr(tf.matmul(A, Q, adjoint_a=True))
+        Q, _ = tf.linalg.qr(tf.matmul(A, Z))
+    s, U_small, V = tf.linalg.svd(tf.matmul(Q, A, adjoint_a=True))
+    return s[:rank], tf.matmul(Q, U_small)[:, :rank], V[:, :rank]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_badly_scaled_matrix_same_as_householder_qrs(dtype):
+    # Rows and columns of A scaled over 10 decades (float64) or 5 (float32): the sketches A Ω,
+    # Aᵀ Q are graded as badly. The result is that of HMT with Householder QRs in the same dtype,
+    # to rounding (in float32 both differ from the float64 result by up to 14% at q = 0: the
+    # sketch's own rounding, not the QR's).
+    rng = np.random.default_rng(5)
+    decades = 10 if dtype == np.float64 else 5
+    A = tf.constant((np.logspace(0, -decades, 80)[:, None] * rng.standard_normal((80, 60))
+                     * np.logspace(0, -decades / 2, 60)).astype(dtype))
+    for q in (0, 1, 2):
+        s, U, V = randomized_svd(A, 10, oversample=5, power_iters=q, seed=1)
+        s_h, U_h, V_h = hmt_householder(A, 10, 5, q, seed=1)
+        np.testing.assert_allclose(s.numpy(), s_h.numpy(), rtol=TOL[dtype] / 10)
+        np.testing.assert_allclose(helpers.reconstruct(s, U, V).numpy(),
+                                   helpers.reconstruct(s_h, U_h, V_h).numpy(),
+                                   atol=TOL[dtype] / 10 * float(s_h[0]), rtol=0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("q", [0, 1, 2, 4])
+def test_rank_deficient_sketch_is_still_exact(dtype, q):
+    # rank(A) = 3 < l = 10: every sketch is rank-deficient, the QRs fall back to Householder and
+    # the result is A's exact SVD to rounding, power iterations or not.
+    A = low_rank(60, 40, 3, dtype=dtype, seed=6)
+    s, U, V = randomized_svd(A, 3, oversample=7, power_iters=q)
+    np.testing.assert_allclose(helpers.reconstruct(s, U, V).numpy(), A,
+                               atol=TOL[dtype] * 100, rtol=0)
+    np.testing.assert_allclose(tf.matmul(U, U, adjoint_a=True).numpy(), np.eye(3),
+                               atol=TOL[dtype] * 10)
 
 
 # ---------------------------------------------------------------------------------------------

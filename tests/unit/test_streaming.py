@@ -86,16 +86,18 @@ def gaussian(m, n, dtype, seed):
 # ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("extra_rows", [0, 1, 10**6])
-def test_streaming_equals_randomized_svd_with_one_block(dtype, extra_rows):
-    # block_rows >= m: one block, the very operations of randomized_svd, so identical results.
+def test_streaming_equals_randomized_svd_with_one_block_to_rounding(dtype, extra_rows):
+    # block_rows >= m: one block. The basis spans the same columns as randomized_svd's, (A Aᵀ)^q A Ω,
+    # but is orthonormalised once per A Aᵀ instead of after every product: equal to rounding.
     A = with_spectrum(60, 40, 1.0 / np.arange(1, 41), seed=1).astype(dtype)
+    tol = TOL[dtype]
     for q in (0, 1, 2):
-        expected = randomized_svd(A, 8, oversample=4, power_iters=q, seed=5)
-        got = streaming_randomized_svd(A, 8, oversample=4, power_iters=q,
-                                       block_rows=60 + extra_rows, seed=5)
-        for e, g in zip(expected, got, strict=True):
-            assert g.dtype == e.dtype
-            np.testing.assert_array_equal(g.numpy(), e.numpy())
+        s, U, V = randomized_svd(A, 8, oversample=4, power_iters=q, seed=5)
+        s_b, U_b, V_b = streaming_randomized_svd(A, 8, oversample=4, power_iters=q,
+                                                 block_rows=60 + extra_rows, seed=5)
+        assert s_b.dtype == U_b.dtype == V_b.dtype == s.dtype
+        np.testing.assert_allclose(s_b.numpy(), s.numpy(), atol=tol, rtol=0)
+        np.testing.assert_allclose(approx(s_b, U_b, V_b), approx(s, U, V), atol=tol * 10, rtol=0)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -158,13 +160,53 @@ def test_streaming_is_a_projection_never_better_than_optimal(shape, block_rows, 
     assert np.all(s.numpy() <= np.linalg.svd(A, compute_uv=False)[:rank] + 1e-10)
 
 
-def test_streaming_reads_blocks_of_at_most_block_rows_in_2_plus_2q_passes():
+def test_streaming_reads_blocks_of_at_most_block_rows_in_q_plus_2_passes():
     A = with_spectrum(50, 12, 1.0 / np.arange(1, 13), seed=3)
-    for q in (0, 1, 2):
+    for q in (0, 1, 2, 5):
         M = CountingMatrix(A)
         streaming_randomized_svd(M, 3, oversample=2, power_iters=q, block_rows=16, seed=0)
         one_pass = [(0, 16), (16, 32), (32, 48), (48, 50)]
-        assert M.reads == one_pass * (2 + 2 * q)
+        assert M.reads == one_pass * (q + 2)
+
+
+@given(st.integers(1, 40), st.integers(1, 12), st.integers(1, 45), st.integers(0, 4))
+def test_streaming_passes_are_power_iters_plus_2(m, n, block_rows, q):
+    # Every row of A is read exactly q + 2 times, in order, whatever the blocking.
+    A = gaussian(m, n, np.float64, m * 100 + n)
+    M = CountingMatrix(A)
+    streaming_randomized_svd(M, 1, oversample=2, power_iters=q, block_rows=block_rows, seed=0)
+    rows_read = sum(stop - start for start, stop in M.reads)
+    assert rows_read == (q + 2) * m
+    one_pass = [(i, min(i + block_rows, m)) for i in range(0, m, block_rows)]
+    assert M.reads == one_pass * (q + 2)
+
+
+def test_streaming_checks_each_block_for_nan_and_inf_once(monkeypatch):
+    # The first pass checks every block (as_float_tensor); the later passes only convert.
+    import helpers.randomized as randomized
+
+    calls = []
+
+    def counting(x, name="A", min_ndim=2):
+        calls.append(name)
+        return helpers.as_float_tensor(x, name, min_ndim)
+
+    monkeypatch.setattr(randomized, "as_float_tensor", counting)
+    A = with_spectrum(50, 12, 1.0 / np.arange(1, 13), seed=3)
+    s, _, _ = streaming_randomized_svd(A, 3, power_iters=2, block_rows=16)
+    assert calls == ["A[0:16]", "A[16:32]", "A[32:48]", "A[48:50]"]
+    np.testing.assert_allclose(s.numpy(), np.linalg.svd(A, compute_uv=False)[:3], rtol=1e-8)
+
+
+@pytest.mark.parametrize("raw_dtype, want", [(np.float16, tf.float32), (np.int32, tf.float64),
+                                             (np.dtype(">f4"), tf.float32)])
+def test_streaming_later_passes_convert_like_the_first(raw_dtype, want):
+    # Later passes skip the NaN/Inf check but convert every block to the first pass's dtype.
+    A = (np.arange(60).reshape(12, 5) % 7).astype(raw_dtype)
+    s, U, V = streaming_randomized_svd(A, 2, power_iters=2, block_rows=5)
+    assert s.dtype == U.dtype == V.dtype == want
+    np.testing.assert_allclose(s.numpy(), np.linalg.svd(A.astype(np.float64),
+                                                         compute_uv=False)[:2], rtol=1e-3)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -311,7 +353,7 @@ def test_flat_spectrum_worse_than_optimal_but_bounded():
     # * the single pass is not a projection of A: Tropp et al. (2017) bound
     #   its expected error by (1 + 2·√((1 + k/(l−k−1))(1 + r/(k−r−1)))) = 5 × optimal with the
     #   default k = 2r+1, l = 2k+1; measured 1.33–1.46 (asserted <= 1.6), and always worse than
-    #   the streaming result, which looks at A 2 + 2q times.
+    #   the streaming result, which looks at A q + 2 times.
     for seed in range(5):
         A = gaussian(120, 80, np.float64, 200 + seed)
         optimal = optimal_error(A, 10)
