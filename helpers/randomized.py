@@ -40,6 +40,7 @@ Three functions:
 
 import numbers
 
+import numpy as np
 import tensorflow as tf
 
 from ._validation import (
