@@ -200,7 +200,7 @@ def test_glossary_terms_are_used_and_competing_forms_are_not():
     # The reference page's headings are the anchors both editions link to ("#hu-et-al-2021"):
     # they stay as the English ones write them.
     texts = [(name, "\n".join(line for line in text.splitlines() if not line.startswith("### "))
-              if name == "references.md" else text) for name, text in chinese_texts()]
+              if name == "docs/zh-CN/references.md" else text) for name, text in chinese_texts()]
     assert len(texts) >= len(NOTEBOOKS) + 3
     banned = [(form.strip(), row[1]) for row in rows for form in re.split(r"、", row[2])
               if form.strip()]
