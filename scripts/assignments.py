@@ -52,15 +52,15 @@ INTRO = {
         "Answer each question in the cell below it, replacing `...`. Run the `grader.check` cell "
         "after an answer to test it: these public tests catch common mistakes. Your submission is "
         "graded with further tests on data you have not seen, so write code that is correct in "
-        "general, not code that fits the tests. The data here differ from the lesson's. Questions "
-        "with a text answer are graded by your instructor. Run the cells from the top, starting "
-        "with the two below."
+        "general, not code that fits the tests. The data here differ from the lesson's. Parts marked "
+        "\"not graded in the homework\" are for you to think about. Run the cells from the top, "
+        "starting with the two below."
     ),
     "zh-CN": (
         "在每道题下方的单元格中作答，替换其中的 `...`。作答后运行其后的 `grader.check` 单元格进行"
         "检查：这些公开测试能发现常见错误。提交之后，还会用你没有见过的数据上的其他测试评分，所以"
         "请写出普遍正确的代码，而不是只为通过测试而写的代码。这里的数据与课程 notebook 中的不同。"
-        "需要文字作答的题目由教师批改。请从头依次运行各单元格，先运行下面两个。"
+        "标有“作业中不评分”的部分留给你自己思考。请从头依次运行各单元格，先运行下面两个。"
     ),
 }
 VALUE = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*=\s*(?P<expr>.+?)\s+#\s*(?P<says>\S.*)$")
