@@ -82,7 +82,7 @@ grade: $(STAMP)
 
 # Not in `make test` (it grades a notebook per assignment, several minutes): .ci/run runs it.
 test-assignments: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile tests/assignments
+	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist load tests/assignments
 
 # One universal lock: Python 3.11-3.13 on Linux (x86-64, aarch64), macOS and Windows, one version
 # of every package wherever possible (--fork-strategy fewest). The existing file's versions are
