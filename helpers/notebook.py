@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from . import _env
 from ._validation import _check_nonneg_int
+from .plots import apply_house_style
 
 #: TensorFlow's intra-op thread count in every notebook. Eigen splits matrix products and
 #: reductions into as many blocks as the pool has threads, so the number of threads changes the
@@ -21,7 +22,8 @@ def setup_notebook(seed=0):
     """Seed Python, NumPy and TensorFlow, make TF ops deterministic, fix TF's thread count.
 
     Besides seeding, this turns on TensorFlow's op determinism, sets NumPy's print options to
-    4 decimals, and fixes TensorFlow's intra-op thread pool at ``INTRA_OP_THREADS`` (2) whatever
+    4 decimals, applies the figures' house style (:func:`helpers.plots.apply_house_style`: text
+    of 11 pt or more, sharp inline PNGs), and fixes TensorFlow's intra-op thread pool at ``INTRA_OP_THREADS`` (2) whatever
     the machine or ``TF_NUM_INTRAOP_THREADS`` says, so that results of training and of long
     float32 reductions do not depend on the number of cores. The thread count can only be set
     before TensorFlow runs its first op: call this first, in the setup cell. Called later in a
@@ -65,4 +67,5 @@ def setup_notebook(seed=0):
     tf.keras.utils.set_random_seed(int(seed))
     tf.config.experimental.enable_op_determinism()
     np.set_printoptions(precision=4, suppress=True)
+    apply_house_style()
     return np.random.default_rng(int(seed))
