@@ -34,3 +34,34 @@ def test_same_seed_same_numbers_and_rounded_printing():
     rng = _setup_in_this_process(3)
     assert (float(tf.random.uniform([])), rng.standard_normal()) == first
     assert np.get_printoptions()["precision"] == 4
+
+
+def test_setup_applies_the_house_style():
+    import matplotlib as mpl
+
+    mpl.rcParams["xtick.labelsize"] = 6
+    _setup_in_this_process(0)
+    for key, value in helpers.plots.HOUSE_STYLE.items():
+        assert mpl.rcParams[key] == value, key
+
+
+def test_inline_png_doubles_line_plots_and_keeps_images_at_100_dpi():
+    import base64
+
+    from matplotlib.figure import Figure
+
+    from helpers.plots import _inline_png
+
+    line = Figure(figsize=(4, 3), dpi=100)
+    line.subplots().plot([0, 1], [0, 1])
+    data, meta = _inline_png(line)
+    assert meta["width"] == _png_width(base64.b64decode(data)) // 2  # shown at half its pixels
+    photo = Figure(figsize=(4, 3), dpi=100)
+    photo.subplots().imshow(np.eye(8))
+    data = _inline_png(photo)
+    assert isinstance(data, str)  # a plain PNG, no retina metadata
+    assert _png_width(base64.b64decode(data)) < meta["width"] * 2
+
+
+def _png_width(png):
+    return int.from_bytes(png[16:20], "big")
