@@ -120,3 +120,22 @@ def blas_kernels():
             if text not in seen:
                 seen.append(text.replace("  ", " "))
     return "; ".join(seen) or "none found"
+
+
+class _Checks:
+    """The base of every benchmark class here: a module's checks, measured once, one number each.
+
+    A subclass sets ``params = [list(BOUNDS)]`` (one asv parameter per check, named as in the
+    module's ``BOUNDS``) and defines ``setup_cache``, which measures every check of the module in
+    one run (so that ratios compare cases measured under the same load) and returns a dict
+    check -> number; asv reports each as a ``track_`` value. The leading underscore keeps asv
+    from collecting this class itself (it skips names that start with one).
+    """
+
+    timeout = 1800
+    rounds = 1
+    param_names = ["check"]
+    unit = "ratio"
+
+    def track_check(self, values, check):
+        return values[check]

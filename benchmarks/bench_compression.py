@@ -16,7 +16,7 @@ Bounds: (b) at most 1.3× (c); (a) at least 4× slower than (b). The image is th
 photo resized to 1024×1024 (bilinear, antialiased). Interleaved, 5 runs each, medians.
 """
 
-from ._timing import interleaved_medians, load_average, tensorflow
+from ._timing import _Checks, interleaved_medians, load_average, tensorflow
 
 SIZE = 1024
 RANKS = (100, 50, 10)
@@ -98,13 +98,10 @@ def one_svd(img):
     return s.numpy(), U.numpy(), V.numpy()
 
 
-class Compression:
+class Compression(_Checks):
     """Every check of this module, measured once (``setup_cache``), one number per check."""
 
-    timeout = 1800
-    rounds = 1
     params = [list(BOUNDS)]
-    param_names = ["check"]
 
     def setup_cache(self):
 
@@ -114,8 +111,3 @@ class Compression:
         return {"(b) ImageSVD, all queries / (c) one batched SVD": med["b"] / med["c"],
                 "(a) guide's way / (b) ImageSVD": med["a"] / med["b"],
                 "load average (1 min) at the end": load_average()}
-
-    def track_check(self, values, check):
-        return values[check]
-
-    track_check.unit = "ratio"

@@ -5,7 +5,7 @@ start-up included. Bound: at most 30 s each.
 
 from pathlib import Path
 
-from ._timing import ROOT, load_average
+from ._timing import ROOT, _Checks, load_average
 
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 LIMIT_S = 30.0
@@ -14,13 +14,12 @@ BOUNDS = {f"{name}: seconds to execute": f"<= {LIMIT_S:g}" for name in NOTEBOOKS
 BOUNDS["load average (1 min) at the end"] = "record"
 
 
-class Notebooks:
+class Notebooks(_Checks):
     """Every check of this module, measured once (``setup_cache``), one number per check."""
 
     timeout = 3600
-    rounds = 1
+    unit = "seconds"
     params = [list(BOUNDS)]
-    param_names = ["check"]
 
     def setup_cache(self):
         import subprocess
@@ -42,8 +41,3 @@ class Notebooks:
                     else float("nan"))
         values["load average (1 min) at the end"] = load_average()
         return values
-
-    def track_check(self, values, check):
-        return values[check]
-
-    track_check.unit = "seconds"

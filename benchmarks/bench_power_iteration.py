@@ -9,7 +9,7 @@ n = 1024, at least 10 from n = 2048; the estimate at most σ₁ (power iteration
 below).
 """
 
-from ._timing import interleaved_medians, load_average, tensorflow
+from ._timing import _Checks, interleaved_medians, load_average, tensorflow
 
 SIZES = [256, 512, 1024, 2048, 4096]
 ITERS = 20
@@ -25,13 +25,10 @@ for _n in SIZES:
 BOUNDS["load average (1 min) at the end"] = "record"
 
 
-class PowerIteration:
+class PowerIteration(_Checks):
     """Every check of this module, measured once (``setup_cache``), one number per check."""
 
-    timeout = 1800
-    rounds = 1
     params = [list(BOUNDS)]
-    param_names = ["check"]
 
     def setup_cache(self):
         import numpy as np
@@ -59,8 +56,3 @@ class PowerIteration:
             values[f"n={n}: power-iteration estimate / SVD's sigma_1"] = est / s1
         values["load average (1 min) at the end"] = load_average()
         return values
-
-    def track_check(self, values, check):
-        return values[check]
-
-    track_check.unit = "ratio"

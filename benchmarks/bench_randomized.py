@@ -15,7 +15,7 @@
    photo (427 x 640), q = 2: at most 1.05 (q = 0 for the record).
 """
 
-from ._timing import ROOT, interleaved_medians, load_average, run_child, tensorflow
+from ._timing import ROOT, _Checks, interleaved_medians, load_average, run_child, tensorflow
 
 RANK, OVERSAMPLE, POWER_ITERS = 50, 10, 2
 PRODUCT_SIZES = [2048, 4096]
@@ -102,13 +102,10 @@ def products_child(sizes, runs):
     return out
 
 
-class Randomized:
+class Randomized(_Checks):
     """Every check of this module, measured once (``setup_cache``), one number per check."""
 
-    timeout = 1800
-    rounds = 1
     params = [list(BOUNDS)]
-    param_names = ["check"]
 
     def setup_cache(self):
         import numpy as np
@@ -148,8 +145,3 @@ class Randomized:
             values[f"rocket photo, q={q}: worst channel error / optimal"] = float(
                 np.max(err / optimal))
         return values
-
-    def track_check(self, values, check):
-        return values[check]
-
-    track_check.unit = "ratio"

@@ -14,7 +14,7 @@ fixed cost). The local slopes between consecutive sizes are recorded too.
 
 import numpy as np
 
-from ._timing import interleaved_medians, load_average, tensorflow
+from ._timing import _Checks, interleaved_medians, load_average, tensorflow
 
 FULL_SIZES = [256, 512, 1024, 2048]
 RANDOMIZED_SIZES = [512, 1024, 2048, 4096, 8192]
@@ -47,13 +47,10 @@ def local_slopes(ns, times):
     return (np.diff(y) / np.diff(x)).tolist()
 
 
-class Scaling:
+class Scaling(_Checks):
     """Every check of this module, measured once (``setup_cache``), one number per check."""
 
-    timeout = 1800
-    rounds = 1
     params = [list(BOUNDS)]
-    param_names = ["check"]
 
     def setup_cache(self):
 
@@ -85,8 +82,3 @@ class Scaling:
                                  local_slopes(RANDOMIZED_SIZES, rand), strict=True):
             values[f"local slope of randomized_svd, n = {a}…{b}"] = slope
         return values
-
-    def track_check(self, values, check):
-        return values[check]
-
-    track_check.unit = "ratio"

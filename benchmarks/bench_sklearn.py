@@ -16,7 +16,7 @@ Bounds: scikit-learn's time / ours at least 2 with either normaliser, at both si
 settings and both oneDNN settings; our Frobenius error at most 1.01 times scikit-learn's.
 """
 
-from ._timing import blas_kernels, interleaved_medians, load_average, run_child
+from ._timing import _Checks, blas_kernels, interleaved_medians, load_average, run_child
 
 SIZES = [2048, 4096]
 RANK = 50
@@ -71,13 +71,10 @@ def sklearn_child(paths, threads, runs):
     return {"sizes": out, "blas": blas_kernels(), "load": load_average()}
 
 
-class Sklearn:
+class Sklearn(_Checks):
     """Every check of this module, measured once (``setup_cache``), one number per check."""
 
-    timeout = 1800
-    rounds = 1
     params = [list(BOUNDS)]
-    param_names = ["check"]
 
     def setup_cache(self):
         import tempfile
@@ -111,8 +108,3 @@ class Sklearn:
                             err["ours"] / err[variant])
                 values[f"{label}: load average (1 min) at the end"] = child["load"]
         return values
-
-    def track_check(self, values, check):
-        return values[check]
-
-    track_check.unit = "ratio"

@@ -23,7 +23,7 @@ process with oneDNN off (as in the notebooks):
 TensorFlow's baseline), for asv's history.
 """
 
-from ._timing import interleaved_medians, load_average, run_child, tensorflow
+from ._timing import _Checks, interleaved_medians, load_average, run_child, tensorflow
 
 RANK, OVERSAMPLE, POWER_ITERS, BLOCK_ROWS = 20, 10, 1, 4096
 MEMORY_BOUND = 0.10
@@ -126,13 +126,10 @@ def streaming_child(path, gram_path, runs):
             "nbytes": m * n * 4, "load": load_average()}
 
 
-class Streaming:
+class Streaming(_Checks):
     """Every check of this module, measured once (``setup_cache``), one number per check."""
 
-    timeout = 1800
-    rounds = 1
     params = [list(BOUNDS)]
-    param_names = ["check"]
 
     def setup_cache(self):
         from . import _data
@@ -159,11 +156,6 @@ class Streaming:
             "peak memory above baseline (MB)": above / 1e6,
             "load average (1 min) at the end": r["load"],
         }
-
-    def track_check(self, values, check):
-        return values[check]
-
-    track_check.unit = "ratio"
 
 
 class StreamingMemory:

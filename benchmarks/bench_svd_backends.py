@@ -9,7 +9,7 @@ interleaved; medians (5 runs, 3 at 1024). Bounds: TensorFlow's time / NumPy's wi
 either way; the singular values agree to rounding (1e-4 of σ₁ in float32, 1e-10 in float64).
 """
 
-from ._timing import interleaved_medians, load_average, run_child, tensorflow
+from ._timing import _Checks, interleaved_medians, load_average, run_child, tensorflow
 
 CASES = [
     ("256x256 float64", (256, 256), "float64"),
@@ -56,18 +56,10 @@ def backends_child(threads):
     return values
 
 
-class SvdBackends:
+class SvdBackends(_Checks):
     """Every check of this module, measured once (``setup_cache``), one number per check."""
 
-    timeout = 1800
-    rounds = 1
     params = [list(BOUNDS)]
-    param_names = ["check"]
 
     def setup_cache(self):
         return run_child("bench_svd_backends", "backends_child", {"threads": 1})
-
-    def track_check(self, values, check):
-        return values[check]
-
-    track_check.unit = "ratio"

@@ -6,7 +6,7 @@ s, U and V (``Σσᵢ + ⟨W, U diag(s) Vᵀ⟩``), and its gradient with respec
 medians (5 runs, 3 from 1024 on). Bound: svd_manual / TF's gradient at most 1.5 at every size.
 """
 
-from ._timing import interleaved_medians, load_average, tensorflow
+from ._timing import _Checks, interleaved_medians, load_average, tensorflow
 
 SIZES = [(64, 64), (128, 64), (256, 256), (512, 256), (1024, 1024), (2048, 1024)]
 BOUNDS = {f"svd_manual / tf.linalg.svd gradient, {m}x{n}": "<= 1.5" for m, n in SIZES}
@@ -30,13 +30,10 @@ def _forward_backward(svd):
     return step
 
 
-class SvdGrad:
+class SvdGrad(_Checks):
     """Every check of this module, measured once (``setup_cache``), one number per check."""
 
-    timeout = 1800
-    rounds = 1
     params = [list(BOUNDS)]
-    param_names = ["check"]
 
     def setup_cache(self):
         import numpy as np
@@ -60,8 +57,3 @@ class SvdGrad:
             values[f"svd_manual / tf.linalg.svd gradient, {m}x{n}"] = med["manual"] / med["builtin"]
         values["load average (1 min) at the end"] = load_average()
         return values
-
-    def track_check(self, values, check):
-        return values[check]
-
-    track_check.unit = "ratio"
