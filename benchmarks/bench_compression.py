@@ -7,7 +7,8 @@ compress to 75% of the energy.
 (a) *the guide's way*: every query computes a fresh batched SVD of the image, as the guide's
     ``compress_image``, ``viz_energy`` and ``compress_image_with_energy`` do (the last one twice:
     once to pick the rank and once inside ``compress_image``), so 7 SVDs in all. The energy
-    curve is computed (the guide's: σ, averaged over the channels) but not drawn.
+    curve is computed (pooled over the channels, as (b) computes it, so that both answer the
+    same query) but not drawn.
 (b) ``ImageSVD``: one batched SVD, then every query is answered from the stored factors (the
     energy curve pooled over the channels, as notebook 03 draws it).
 (c) one batched ``tf.linalg.svd`` of the image alone, the floor that (b) cannot beat.
@@ -60,11 +61,10 @@ def _guide_compress(img, r):
 
 def _guide_energy_curve(img):
 
-    import helpers  # noqa: F401  (first: it sets TensorFlow's environment variables)
-    tf = tensorflow()
+    import helpers  # first: it sets TensorFlow's environment variables
 
     s, _, _ = _fresh_svd(img)
-    return tf.reduce_mean(tf.cumsum(s, axis=-1) / tf.reduce_sum(s, axis=-1, keepdims=True), 0)
+    return helpers.energy_fraction(s)  # pooled over the channels, as (b)'s: the same query
 
 
 def guide_way(img):
