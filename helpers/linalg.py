@@ -341,12 +341,16 @@ def pinv(A, rcond=None):
 
     ``σ⁺ᵢ = 1/σᵢ`` for the singular values ``σᵢ > rcond · σ₁`` and 0 for the others, which are
     treated as zero (rounding noise of a rank-deficient matrix). The default ``rcond = max(m, n) · ε``
-    (ε of A's dtype: 2.2e-16 for float64, 1.2e-7 for float32) is NumPy's and TensorFlow's.
+    (ε of A's dtype: 2.2e-16 for float64, 1.2e-7 for float32) is the one of ``numpy.linalg.lstsq``
+    (``rcond=None``). It is not ``tf.linalg.pinv``'s default, ``10 · max(m, n) · ε``, nor
+    ``numpy.linalg.pinv``'s, a fixed 1e-15: with their defaults, a singular value between those
+    cutoffs is kept by one function and dropped by another. Pass ``rcond`` to choose.
 
     Args:
       A: (..., m, n) real matrix or stack of matrices. float32 stays float32, float64 stays
         float64, integers become float64.
-      rcond: None or a real number >= 0, the cutoff relative to the largest singular value.
+      rcond: None (``max(m, n) · ε``) or a real number >= 0, the cutoff relative to the largest
+        singular value.
     Returns:
       (..., n, m) tensor, same dtype as A. The zero matrix gives the zero matrix.
     Raises:
@@ -381,7 +385,7 @@ def lstsq(A, b, rcond=None):
       A: (..., m, n) real matrix or stack of matrices.
       b: (..., m) or (..., m, k), the same dtype as A (NumPy arrays and lists are converted to
         it when their dtype is a float or integer one).
-      rcond: None (``max(m, n) · ε``) or a real number >= 0.
+      rcond: None (``max(m, n) · ε``, ``numpy.linalg.lstsq``'s default) or a real number >= 0.
     Returns:
       x of shape (..., n) or (..., n, k), same dtype as A.
     Raises:

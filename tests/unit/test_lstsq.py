@@ -78,6 +78,21 @@ def test_pinv_default_rcond_is_max_side_times_eps():
     assert pinv(A, rcond=1e-6).numpy()[1, 1] == 0.0
 
 
+def test_default_cutoff_is_numpy_lstsq_not_tf_pinv_nor_numpy_pinv():
+    # 4 x 4, sigma_2 / sigma_1 = 5 max(m, n) eps: kept by max(m, n) eps (ours, numpy.linalg.lstsq's
+    # rcond=None), dropped by tf.linalg.pinv's 10 max(m, n) eps
+    eps = np.finfo(np.float64).eps
+    A, b = np.diag([1.0, 20 * eps, 0.0, 0.0]), np.array([1.0, 1.0, 0.0, 0.0])
+    np.testing.assert_allclose(lstsq(A, b).numpy(), np.linalg.lstsq(A, b, rcond=None)[0], rtol=1e-12)
+    assert pinv(A).numpy()[1, 1] == pytest.approx(1 / (20 * eps))
+    assert tf.linalg.pinv(A).numpy()[1, 1] == 0.0
+    # 100 x 100, sigma_2 / sigma_1 = 1e-14: below max(m, n) eps = 2.2e-14 (dropped), above
+    # numpy.linalg.pinv's fixed rcond 1e-15 (kept)
+    A = np.diag([1.0, 1e-14] + [0.0] * 98)
+    assert pinv(A).numpy()[1, 1] == 0.0
+    assert np.linalg.pinv(A)[1, 1] == pytest.approx(1e14)
+
+
 def test_pinv_of_zero_is_zero_and_int_becomes_float64():
     np.testing.assert_array_equal(pinv(np.zeros((2, 3))).numpy(), np.zeros((3, 2)))
     P = pinv([[2, 0], [0, 4]])
