@@ -44,8 +44,12 @@ it, a difference of singular values cannot be told apart from rounding error.
   kept (it is set to 0 only where σ_i + σ_j <= tol, i.e. both σ are zero to rounding). What is
   lost is therefore the symmetric off-diagonal part of the core inside each block of tied σ:
 
-  - losses of s alone, and losses invariant under rotations inside the block (the projector
-    onto the whole block) get their exact gradient;
+  - losses of s alone, and losses whose within-block X_ij + Y_ij vanishes for every matrix, get
+    their exact gradient. Functions of the block projectors ``U_b U_bᵀ`` and ``V_b V_bᵀ`` taken
+    separately are such losses: Ū_b = 2 H U_b with H symmetric gives X_ij = 0 inside the block,
+    and likewise Y_ij = 0. Invariance under rotations inside the block is not enough: ⟨G, A⟩ is
+    invariant under the joint rotation (U_b R, V_b R), yet its X + Y = (P + Pᵀ)∘(σ_j − σ_i)
+    vanishes only at the tie, as 0/0 (next item);
   - a loss of ``U diag(s) Vᵀ`` with gradient G gets ``G − Σ_{tied i≠j} ½(P_ij + P_ji) u_i v_jᵀ``
     (P = UᵀGV): exact along every direction dA whose Uᵀ dA V has no symmetric off-diagonal part
     inside a block; for A = I₂ and L = A₁₂ the result is ½(E₁₂ − E₂₁), not E₁₂. Which part that

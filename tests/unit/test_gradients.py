@@ -556,3 +556,34 @@ def test_numerical_gradient_rejects():
             gradients.numerical_gradient(tf.reduce_sum, [[1.0]], h=h)
     with pytest.raises(ValueError, match="loss must return a finite scalar"):
         gradients.numerical_gradient(lambda X: X, [[1.0, 2.0]])
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 5), (3, 3)])
+def test_block_projectors_taken_separately_are_exact_at_a_tie(shape):
+    """σ = (2, 1, 1): L = ⟨W, U_b U_bᵀ⟩ + ⟨W', V_b V_bᵀ⟩ (block b = columns 2, 3) has X₂₃ = Y₂₃ = 0
+    inside the block, so the guard drops nothing and the gradient is exact; the joint-rotation
+    invariant ⟨G, A⟩ at the same tie is not (test_losses_of_the_reconstruction_...)."""
+    rng = np.random.default_rng(7)
+    A = tf.constant(make_matrix(rng, (), *shape, sigma=[2.0, 1.0, 1.0]))
+    Wm, Wn = (M + M.T for M in (rng.standard_normal((shape[0],) * 2),
+                                rng.standard_normal((shape[1],) * 2)))
+
+    def loss(s, U, V):
+        U_b, V_b = U[:, 1:3], V[:, 1:3]
+        return (tf.reduce_sum(Wm * tf.matmul(U_b, U_b, adjoint_b=True))
+                + tf.reduce_sum(Wn * tf.matmul(V_b, V_b, adjoint_b=True)))
+
+    s, U, V = tf.linalg.svd(A)
+    with tf.GradientTape() as tape:
+        tape.watch([U, V])
+        value = loss(s, U, V)
+    gU, gV = tape.gradient(value, [U, V])
+    X = tf.matmul(U, gU, adjoint_a=True) - tf.matmul(gU, U, adjoint_a=True)
+    Y = tf.matmul(V, gV, adjoint_a=True) - tf.matmul(gV, V, adjoint_a=True)
+    assert abs(float(X[1, 2])) < 1e-12 and abs(float(Y[1, 2])) < 1e-12
+    with tf.GradientTape() as tape:
+        tape.watch(A)
+        value = loss(*gradients.svd_manual(A))
+    manual = tape.gradient(value, A).numpy()
+    numeric = gradients.numerical_gradient(lambda X_: loss(*tf.linalg.svd(X_)), A).numpy()
+    close(manual, numeric, 1e-6)
