@@ -213,14 +213,19 @@ def _as_image(image, name="image"):
     return _as_images(t, name)
 
 
-def _check_ranks(ranks, k):
-    """A non-empty list of distinct ranks, each an integer between 1 and k (min(h, w))."""
+def _check_ranks(ranks, k, *, low=1):
+    """A non-empty list of distinct ranks, each an integer between ``low`` and k (min(h, w)).
+
+    ``low`` is the lowest rank allowed: 1 by default; 0 where rank 0, the all-zero image
+    ``A_0 = 0``, is meaningful (the quality table and the report)."""
+    what = "min(h, w) of the image" + ("; rank 0 is the all-zero image" if low == 0 else "")
     if isinstance(ranks, str | bytes) or not hasattr(ranks, "__iter__"):
-        raise TypeError(f"ranks must be a non-empty list of integers between 1 and {k}; "
+        raise TypeError(f"ranks must be a non-empty list of integers between {low} and {k}; "
                         f"got {ranks!r}")
-    out = [_check_int(r, "each rank", 1, k, "min(h, w) of the image") for r in ranks]
+    out = [_check_int(r, "each rank", low, k, what) for r in ranks]
     if not out:
-        raise ValueError(f"ranks must be a non-empty list of integers between 1 and {k}; got []")
+        raise ValueError(f"ranks must be a non-empty list of integers between {low} and {k}; "
+                         f"got []")
     if len(set(out)) != len(out):
         raise ValueError(f"ranks must not repeat a rank; got {list(ranks)!r}")
     return out

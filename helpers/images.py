@@ -365,33 +365,49 @@ def ssim(a, b):
 
 
 def quality_table(image_svd, ranks, *, with_ssim=False):
-    """Rank, storage and quality of the reconstructions at the given ranks.
+    """Rank, storage (in numbers and in bytes) and quality of the reconstructions at the given ranks.
 
     The image was checked when the :class:`ImageSVD` was made and every reconstruction comes from
     it, so the metrics run unchecked: the table costs what ``tf.image`` costs.
 
+    Storage is given twice, because the two counts break even at very different ranks. In
+    **numbers**, rank r stores ``c r (h + w + 1)`` of the image's ``c h w``; in **bytes**, the
+    float32 factors that ``tf.linalg.svd`` returns take 4 bytes per number, against one byte per
+    value of the 8-bit image, so the SVD is larger than the image's bytes four times sooner.
+
+    Rank 0 is accepted: ``A_0 = 0`` is the all-zero (black) image, which stores nothing; its
+    ``compression_ratio`` is ``inf`` (nothing stored) and its MSE is the mean squared pixel value.
+
     Args:
       image_svd: an :class:`ImageSVD`.
-      ranks: non-empty sequence of distinct ints, each between 1 and k.
+      ranks: non-empty sequence of distinct ints, each between 0 and k.
       with_ssim: bool, add an ``ssim`` column (``tf.image.ssim`` costs several convolutions
         over the image per rank, far more than the rest of the table).
     Returns:
       list of dicts, one per rank, in the given order, with keys ``rank``, ``stored`` (numbers
-      stored), ``stored_fraction`` (stored / original: :meth:`ImageSVD.compression_factor`, under
-      the name of the report's CSV column), ``compression_ratio`` (original / stored: 8.0 means
-      8:1), ``mse``, ``psnr_db`` and, if asked, ``ssim`` (Python numbers; quality measured on the
-      clipped float reconstruction against the original).
+      stored), ``stored_fraction`` (stored numbers / the image's numbers:
+      :meth:`ImageSVD.compression_factor`, under the name of the report's CSV column),
+      ``compression_ratio`` (in numbers: the image's numbers / stored numbers, 8.0 means 8:1),
+      ``stored_bytes`` (bytes of the float32 factors, :meth:`ImageSVD.nbytes`),
+      ``bytes_fraction`` (``stored_bytes`` / :attr:`ImageSVD.pixel_nbytes`, the image as 8-bit
+      pixels; above 1 the float32 SVD is larger than the image), ``mse``, ``psnr_db`` and, if
+      asked, ``ssim`` (Python numbers; quality measured on the clipped float reconstruction
+      against the original).
     Raises:
       TypeError: image_svd is not an ImageSVD; a rank that is not an integer; with_ssim is not
         a bool.
-      ValueError: a rank out of range or repeated; with_ssim for an image smaller than 11×11.
+      ValueError: a rank out of range or repeated; no rank; with_ssim for an image smaller
+        than 11×11.
 
-    >>> quality_table(ImageSVD(load_image(grayscale=True)), [10])[0]["rank"]
-    10
+    >>> row = quality_table(ImageSVD(load_image(grayscale=True)), [10])[0]
+    >>> row["rank"], round(row["compression_ratio"], 1), round(row["bytes_fraction"], 3)
+    (10, 24.0, 0.167)
+    >>> quality_table(ImageSVD(np.full((4, 6), 0.5)), [0])[0]["compression_ratio"]
+    inf
     """
     if not isinstance(image_svd, ImageSVD):
         raise TypeError(f"image_svd must be an ImageSVD; got {type(image_svd).__name__}")
-    ranks = _check_ranks(ranks, image_svd.k)
+    ranks = _check_ranks(ranks, image_svd.k, low=0)
     with_ssim = _check_bool(with_ssim, "with_ssim")
     rows = []
     for r in ranks:
@@ -401,7 +417,9 @@ def quality_table(image_svd, ranks, *, with_ssim=False):
             "rank": r,
             "stored": image_svd.size(r),
             "stored_fraction": frac,
-            "compression_ratio": 1 / frac,
+            "compression_ratio": 1 / frac if frac > 0 else float("inf"),
+            "stored_bytes": image_svd.nbytes(r),
+            "bytes_fraction": image_svd.nbytes(r) / image_svd.pixel_nbytes,
             "mse": float(_mse_unchecked(original, approx)),
             "psnr_db": float(_psnr_unchecked(original, approx)),
         }

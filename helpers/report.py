@@ -68,7 +68,9 @@ def export_report(image, ranks, out_dir, prefix="svd"):
     * ``{prefix}_Vt_first10_rows.csv`` — 10 rows × w columns: v₁ᵀ … v₁₀ᵀ;
     * ``{prefix}_rank1_component.png`` — σ₁u₁v₁ᵀ rescaled to 0..255;
     * ``{prefix}_quality.csv`` — the table of :func:`quality_table`: rank, stored numbers,
-      stored fraction, compression ratio, MSE, PSNR (dB).
+      stored fraction and compression ratio (both in numbers), MSE, PSNR (dB), then the bytes
+      of the float32 factors and their fraction of the 8-bit image's bytes. A rank-0 row (the
+      all-zero image) has the ratio ``inf``.
 
     Everything is first written to a temporary folder inside ``out_dir`` and moved into place
     only when complete, so a failure leaves no half-written file behind.
@@ -77,7 +79,8 @@ def export_report(image, ranks, out_dir, prefix="svd"):
       image: (h, w) or (h, w, 3) image (float in [0, 1] or uint8; RGB is converted to
         grayscale with ``tf.image.rgb_to_grayscale``), or an :class:`ImageSVD` of a grayscale
         image (its SVD is reused).
-      ranks: non-empty sequence of distinct ints between 1 and min(h, w).
+      ranks: non-empty sequence of distinct ints between 0 and min(h, w); rank 0 writes the
+        all-zero (black) image, ``A_0 = 0``.
       out_dir: str or path of the output folder.
       prefix: str, the file-name prefix: letters, digits, ``_``, ``.``, ``-``.
     Returns:
@@ -110,7 +113,7 @@ def export_report(image, ranks, out_dir, prefix="svd"):
                 raise ValueError(f"image must be (h, w), (h, w, 1) or (h, w, 3); got shape "
                                  f"{tuple(img.shape)}")
         isvd = ImageSVD(img)
-    ranks = _check_ranks(ranks, isvd.k)
+    ranks = _check_ranks(ranks, isvd.k, low=0)
     _check_prefix(prefix)
     if not isinstance(out_dir, str | os.PathLike):
         raise TypeError(f"out_dir must be a str or a path; got {type(out_dir).__name__}")
@@ -147,10 +150,11 @@ def export_report(image, ranks, out_dir, prefix="svd"):
         _save_png(rank1_u8, staging / f"{prefix}_rank1_component.png")
         _save_csv(staging / f"{prefix}_quality.csv",
                   [[t["rank"], t["stored"], _fmt(t["stored_fraction"]),
-                    _fmt(t["compression_ratio"]), _fmt(t["mse"]), _fmt(t["psnr_db"])]
+                    _fmt(t["compression_ratio"]), _fmt(t["mse"]), _fmt(t["psnr_db"]),
+                    t["stored_bytes"], _fmt(t["bytes_fraction"])]
                    for t in table],
                   header=["rank", "stored", "stored_fraction", "compression_ratio", "mse",
-                          "psnr_db"])
+                          "psnr_db", "stored_bytes_float32", "bytes_fraction"])
         paths = []
         for name in names:
             os.replace(staging / name, out / name)

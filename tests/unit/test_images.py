@@ -783,13 +783,15 @@ def test_quality_table():
     svd = ImageSVD(img)
     rows = images.quality_table(svd, [2, 5, 20])
     assert [r["rank"] for r in rows] == [2, 5, 20]
-    assert set(rows[0]) == {"rank", "stored", "stored_fraction", "compression_ratio", "mse",
-                            "psnr_db"}
+    assert set(rows[0]) == {"rank", "stored", "stored_fraction", "compression_ratio",
+                            "stored_bytes", "bytes_fraction", "mse", "psnr_db"}
     for row in rows:
         r = row["rank"]
         assert row["stored"] == r * 51
         assert row["stored_fraction"] == pytest.approx(r * 51 / 600)
-        assert row["compression_ratio"] == pytest.approx(600 / (r * 51))
+        assert row["compression_ratio"] == pytest.approx(600 / (r * 51))  # in numbers
+        assert row["stored_bytes"] == 4 * r * 51 == svd.nbytes(r)  # float32 factors
+        assert row["bytes_fraction"] == pytest.approx(4 * r * 51 / 600)  # of the 8-bit pixels
         assert row["mse"] == pytest.approx(float(images.mse(img, svd.approx(r))))
         assert row["psnr_db"] == pytest.approx(float(images.psnr(img, svd.approx(r))), rel=1e-6)
     assert rows[0]["mse"] > rows[1]["mse"] > rows[2]["mse"]
@@ -797,11 +799,33 @@ def test_quality_table():
     assert with_ssim[0]["ssim"] == pytest.approx(1.0, abs=1e-4)
 
 
+def test_quality_table_bytes_break_even_four_times_sooner():
+    svd = ImageSVD(images.load_image())  # 400 x 600 x 3: 239 in numbers, 59 in float32 bytes
+    rows = {row["rank"]: row for row in images.quality_table(svd, [59, 60, 88, 239, 240])}
+    assert rows[59]["bytes_fraction"] < 1 < rows[60]["bytes_fraction"]
+    assert rows[239]["compression_ratio"] > 1 > rows[240]["compression_ratio"]
+    assert rows[88]["compression_ratio"] > 1 and rows[88]["bytes_fraction"] == pytest.approx(
+        1.468, abs=5e-4)  # smaller in numbers, 147% of the 8-bit photo in float32 bytes
+
+
+def test_quality_table_rank_zero_is_the_all_zero_image():
+    img = np.random.default_rng(0).random((20, 30)).astype(np.float32)
+    row = images.quality_table(ImageSVD(img), [0, 3])[0]
+    assert row["rank"] == 0 and row["stored"] == 0 and row["stored_bytes"] == 0
+    assert row["stored_fraction"] == 0.0 == row["bytes_fraction"]
+    assert row["compression_ratio"] == float("inf")
+    assert row["mse"] == pytest.approx(float(np.mean(img.astype(np.float64) ** 2)), rel=1e-5)
+    assert row["psnr_db"] == pytest.approx(10 * np.log10(1 / row["mse"]), rel=1e-5)
+    black = images.quality_table(ImageSVD(np.zeros((12, 12))), [0])[0]
+    assert black["mse"] == 0.0 and black["psnr_db"] == float("inf")
+
+
 @pytest.mark.parametrize("ranks, exc, match", [
-    ([], ValueError, "non-empty"), ([0], ValueError, "between 1 and 20"),
+    ([], ValueError, "non-empty"), ([-1], ValueError, "between 0 and 20"),
+    ([21], ValueError, "between 0 and 20"),
     ([3, 3], ValueError, "repeat"), ("5", TypeError, "list of integers"),
-    ([2.5], TypeError, "between 1 and 20"), (7, TypeError, "list of integers"),
-    ([True], TypeError, "between 1 and 20")])
+    ([2.5], TypeError, "between 0 and 20"), (7, TypeError, "list of integers"),
+    ([True], TypeError, "between 0 and 20")])
 def test_quality_table_bad_ranks(ranks, exc, match):
     svd = ImageSVD(np.random.default_rng(0).random((20, 30)))
     with pytest.raises(exc, match=match):
@@ -866,11 +890,23 @@ def test_export_report_on_the_default_photo(tmp_path):
 
     table = _read_csv(out / "svd_quality.csv")
     assert table[0] == ["rank", "stored", "stored_fraction", "compression_ratio", "mse",
-                        "psnr_db"]
+                        "psnr_db", "stored_bytes_float32", "bytes_fraction"]
     assert [int(r[0]) for r in table[1:]] == ranks
     assert [int(r[1]) for r in table[1:]] == [r * 1001 for r in ranks]
+    assert [int(r[6]) for r in table[1:]] == [4 * r * 1001 for r in ranks]
+    np.testing.assert_allclose([float(r[7]) for r in table[1:]],
+                               [4 * r * 1001 / 240000 for r in ranks], rtol=1e-8)
     psnrs = [float(r[5]) for r in table[1:]]
     assert psnrs == sorted(psnrs) and psnrs[0] > 15
+
+
+def test_export_report_rank_zero(tmp_path):
+    img = np.random.default_rng(0).random((12, 16))
+    paths = images.export_report(img, [0, 2], tmp_path)
+    assert [p.name for p in paths][:3] == ["svd_original.png", "svd_k0.png", "svd_k2.png"]
+    assert np.asarray(Image.open(tmp_path / "svd_k0.png")).max() == 0  # A_0 = 0: all black
+    rows = _read_csv(tmp_path / "svd_quality.csv")
+    assert rows[1][:4] == ["0", "0", "0", "inf"] and rows[1][6:] == ["0", "0"]
 
 
 def test_export_report_small_rgb_image_and_prefix(tmp_path):
@@ -924,8 +960,10 @@ def test_export_report_bad_arguments(tmp_path):
         images.export_report(img, [1], afile)
     with pytest.raises(TypeError, match="out_dir must be"):
         images.export_report(img, [1], 42)
-    with pytest.raises(ValueError, match="between 1 and 6"):
+    with pytest.raises(ValueError, match="between 0 and 6"):
         images.export_report(img, [7], tmp_path / "o")
+    with pytest.raises(ValueError, match="between 0 and 6"):
+        images.export_report(img, [-1], tmp_path / "o")
     with pytest.raises(ValueError, match=r"\(h, w, 3\)"):
         images.export_report(np.zeros((6, 7, 2)), [1], tmp_path / "o")
     with pytest.raises(ValueError, match="grayscale"):

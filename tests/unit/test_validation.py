@@ -215,6 +215,28 @@ def test_check_factor_dtype(dtype, error):
         v._check_factor_dtype(dtype)
 
 
+def test_check_ranks_default_lowest_rank_is_one():
+    assert v._check_ranks([1, 5, np.int64(9)], 9) == [1, 5, 9]
+    with pytest.raises(ValueError, match="between 1 and 9"):
+        v._check_ranks([0, 3], 9)
+
+
+def test_check_ranks_low_zero_accepts_the_all_zero_image():
+    assert v._check_ranks((0, 4), 9, low=0) == [0, 4]
+    with pytest.raises(ValueError, match="between 0 and 9.*rank 0 is the all-zero image"):
+        v._check_ranks([-1], 9, low=0)
+
+
+@pytest.mark.parametrize(("ranks", "error", "match"), [
+    ([], ValueError, "non-empty list of integers between 0 and 9; got"),
+    ([10], ValueError, "between 0 and 9"), ([2, 2], ValueError, "must not repeat"),
+    ("3", TypeError, "non-empty list"), (3, TypeError, "non-empty list"),
+    ([1.0], TypeError, "between 0 and 9"), ([False], TypeError, "between 0 and 9")])
+def test_check_ranks_rejects(ranks, error, match):
+    with pytest.raises(error, match=match):
+        v._check_ranks(ranks, 9, low=0)
+
+
 # ----------------------------------------------------------------------------------------------
 # the policy through public functions: one mistake, one exception type, everywhere
 # ----------------------------------------------------------------------------------------------
