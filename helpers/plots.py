@@ -178,12 +178,18 @@ def plot_circle_to_ellipse(A, n_points=200):
     """Two panels: the unit circle with v₁, v₂, and its image under a 2×2 matrix A, an ellipse
     with semi-axes σ₁u₁ and σ₂u₂ (signs normalised).
 
+    Both panels share one scale, and the output panel repeats the unit circle (dotted), so that
+    the stretch by σ₁ and the shrink by σ₂ < 1 are seen, not read off the ticks. The legends sit
+    below the panels, off the curves.
+
     Args:
       A: (2, 2) matrix.  n_points: points on the circle.
     Returns:
       The figure.
 
     >>> fig = plot_circle_to_ellipse([[2., 1.], [0., 1.]])
+    >>> fig.axes[0].get_xlim() == fig.axes[1].get_xlim()
+    True
     """
     A = as_float_tensor(A, "A")
     if tuple(A.shape) != (2, 2):
@@ -193,7 +199,7 @@ def plot_circle_to_ellipse(A, n_points=200):
     t = np.linspace(0, 2 * np.pi, n_points)
     circle = np.stack([np.cos(t), np.sin(t)])
     ellipse = A @ circle
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 4.5))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 5.4))
     ax1.plot(*circle, color="0.5", label="unit circle")
     for i, c in enumerate(["C0", "C1"]):
         ax1.annotate("", xy=V[:, i], xytext=(0, 0), arrowprops=dict(color=c, width=1.5))
@@ -203,15 +209,16 @@ def plot_circle_to_ellipse(A, n_points=200):
     for i, c in enumerate(["C0", "C1"]):
         ax2.annotate("", xy=s[i] * U[:, i], xytext=(0, 0), arrowprops=dict(color=c, width=1.5))
         ax2.plot([], [], color=c, label=rf"$\sigma_{i + 1} u_{i + 1}$ = $A v_{i + 1}$")
+    ax2.plot(*circle, color="0.6", ls=":", label="unit circle, for scale")
     ax2.set_title(r"Output: ellipse with semi-axes $\sigma_i u_i$")
-    lim = max(1.1, 1.1 * float(s[0]))
-    for ax, r in ((ax1, 1.3), (ax2, lim)):
-        ax.set_xlim(-r, r)
-        ax.set_ylim(-r, r)
+    lim = max(1.1, 1.1 * float(s[0]))  # one scale for input and output
+    for ax in (ax1, ax2):
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
         ax.set_aspect("equal")
         ax.axhline(0, color="0.85", lw=0.8)
         ax.axvline(0, color="0.85", lw=0.8)
-        ax.legend(loc="lower right")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     ax1.set_xlabel("$x_1$")
     ax1.set_ylabel("$x_2$")
     ax2.set_xlabel("$(Ax)_1$")  # the right panel shows the image A x, not x

@@ -62,5 +62,12 @@ def test_plot_circle_to_ellipse():
     # the left panel shows x, the right one its image A x
     assert (fig.axes[0].get_xlabel(), fig.axes[1].get_xlabel()) == ("$x_1$", "$(Ax)_1$")
     assert fig.axes[1].get_ylabel() == "$(Ax)_2$"
+    # one scale for both panels (the stretch is seen), reaching past sigma_1
+    assert fig.axes[0].get_xlim() == fig.axes[1].get_xlim() == fig.axes[1].get_ylim()
+    assert fig.axes[1].get_xlim()[1] > s[0]
+    # the output panel repeats the unit circle, dotted, for scale
+    dotted = [line for line in fig.axes[1].lines if line.get_linestyle() == ":"]
+    assert len(dotted) == 1
+    assert np.hypot(dotted[0].get_xdata(), dotted[0].get_ydata()) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="2×2"):
         plots.plot_circle_to_ellipse(np.eye(3))
