@@ -179,8 +179,8 @@ def plot_circle_to_ellipse(A, n_points=200):
     with semi-axes σ₁u₁ and σ₂u₂ (signs normalised).
 
     Both panels share one scale, and the output panel repeats the unit circle (dotted), so that
-    the stretch by σ₁ and the shrink by σ₂ < 1 are seen, not read off the ticks. The legends sit
-    below the panels, off the curves.
+    each semi-axis is seen against radius 1 (σᵢ > 1 stretches, σᵢ < 1 shrinks) instead of being
+    read off the ticks. The legends sit below the panels, off the curves.
 
     Args:
       A: (2, 2) matrix.  n_points: points on the circle.
