@@ -12,7 +12,6 @@ import tensorflow as tf
 from ._validation import as_float_tensor
 from .linalg import normalize_signs
 
-
 #: The width, in inches of a figure drawn at ``figure.dpi`` = 100, of the column in which JupyterLab
 #: and the book show a figure on a 1280-pixel projector: about 1000 CSS pixels. A wider figure is
 #: shrunk to fit, and its text with it.
