@@ -364,11 +364,11 @@ def streaming_randomized_svd(A, rank, *, oversample=10, power_iters=1, block_row
     of a wanted direction is below ε σ₁², relative to the largest: about 2·10⁻⁴ σ₁ in float32).
     Blocks are checked for NaN and Inf (:func:`helpers.as_float_tensor`) on the first pass only.
 
-    Memory: one block at a time (``block_rows × n`` numbers, plus the transient copies made to
-    convert it to a tensor and check it for NaN and Inf) and O((m + n) l) numbers: Q (m×l, block
-    by block), Ω and Z (n×l), W or B (l×n), U (m×rank). Nothing of size m×n is ever formed. With
-    the default ``block_rows`` and n = 10⁵ columns in float32, a block is 1.6 GB: lower
-    ``block_rows`` for wide matrices.
+    Memory: one block at a time (``block_rows × n`` numbers: a NumPy block is copied once into a
+    buffer reused for every block, which the block's tensor shares; a tensor block is used as it
+    is) and O((m + n) l) numbers: Q (m×l, one array filled block by block), Ω and Z (n×l), W or B
+    (l×n), U (m×rank). Nothing of size m×n is ever formed. With the default ``block_rows`` and
+    n = 10⁵ columns in float32, a block is 1.6 GB: lower ``block_rows`` for wide matrices.
 
     Args:
       A: an m×n real matrix that supports ``A.shape == (m, n)`` and row slicing ``A[i:j]``
