@@ -14,15 +14,36 @@ kernel (threadpoolctl's ``architecture``) is written into results.md by the repo
 
 Bounds: scikit-learn's time / ours at least 2 with either normaliser, at both sizes, both thread
 settings and both oneDNN settings; our Frobenius error at most 1.01 times scikit-learn's.
+
+Beside each measured ratio, the **derived bound** on it, from the same interleaved run: both
+libraries make the same 2q + 2 = 6 products of M (n × n) with an n × l matrix (l = 60), 3 as
+``M X`` and 3 as ``Mᵀ X`` (ours: ``(Xᵀ M)ᵀ``), so ours takes at least the time of its 6 products
+and scikit-learn / ours ≤ scikit-learn's time / our 6 products = (scikit-learn's time / its 6
+products in NumPy's OpenBLAS) × (OpenBLAS's products / TensorFlow's). Each product pair is
+timed alone, interleaved with the three calls. Where the derived bound is below 2, no change of
+ours short of faster products (or fewer, which changes its accuracy) meets the bound of 2; the
+check stays, and results.md marks it outside.
 """
 
-from ._timing import _Checks, blas_kernels, interleaved_medians, load_average, run_child
+from ._timing import (
+    _Checks,
+    blas_kernels,
+    interleaved_medians,
+    load_average,
+    run_child,
+    tensorflow,
+)
 
 SIZES = [2048, 4096]
 RANK = 50
+POWER_ITERS = 2  # q: 2q + 2 = 6 products of M, 3 pairs (M X, Mᵀ X)
 RUNS = 7
 SPEEDUP = 2.0
 ERROR_FACTOR = 1.01
+NOTE = """The derived bound beside each scikit-learn / ours ratio is scikit-learn's time over
+our 6 matrix products alone, in the same run: the ratio ours would reach if it spent no time
+beyond its products. Where it is below 2, the bound of 2 cannot be met by cutting our overhead
+(only by faster products); the check is kept and marked OUTSIDE, not relaxed."""
 SETTINGS = [(flag, threads) for flag in ("off", "on") for threads in (2, 1)]
 
 BOUNDS = {}
@@ -33,8 +54,33 @@ for _flag, _threads in SETTINGS:
             BOUNDS[f"{_key}: scikit-learn ({_variant}) time / ours"] = f">= {SPEEDUP:g}"
         BOUNDS[f"{_key}: our error / scikit-learn's (QR)"] = f"<= {ERROR_FACTOR:g}"
         BOUNDS[f"{_key}: our error / scikit-learn's (LU)"] = f"<= {ERROR_FACTOR:g}"
+        for _variant in ("QR", "LU"):
+            BOUNDS[f"{_key}: derived bound on scikit-learn ({_variant}) time / ours"] = "record"
+            BOUNDS[f"{_key}: scikit-learn ({_variant}) time / its 6 products"] = "record"
+        BOUNDS[f"{_key}: OpenBLAS's 6 products / TensorFlow's"] = "record"
+        BOUNDS[f"{_key}: our time / our 6 products"] = "record"
     BOUNDS[f"oneDNN {_flag}, {_threads} thread{'s' if _threads > 1 else ''}: load average "
            "(1 min) at the end"] = "record"
+
+
+def _product_pairs(M):
+    """Zero-argument callables: one ``M X`` and one ``Mᵀ X`` (X: n × l, float32), NumPy's way
+    (as scikit-learn's ``safe_sparse_dot`` calls them) and TensorFlow's (as ``randomized_svd``)."""
+    import numpy as np
+
+    tf = tensorflow()
+    X = np.random.default_rng(0).standard_normal((M.shape[1], RANK + 10)).astype(np.float32)
+    M_tf, X_tf = tf.constant(M), tf.constant(X)
+
+    def numpy_pair():
+        M @ X
+        M.T @ X
+
+    def tf_pair():
+        tf.matmul(M_tf, X_tf).numpy()
+        tf.matmul(X_tf, M_tf, adjoint_a=True).numpy()  # (Xᵀ M), l × n: ours forms Mᵀ X so
+
+    return {"numpy pair": numpy_pair, "tf pair": tf_pair}
 
 
 def sklearn_child(paths, threads, runs):
@@ -53,15 +99,16 @@ def sklearn_child(paths, threads, runs):
         M = np.load(path)
 
         def sklearn(normalizer, M=M):
-            return sk_randomized_svd(M, RANK, n_oversamples=10, n_iter=2,
+            return sk_randomized_svd(M, RANK, n_oversamples=10, n_iter=POWER_ITERS,
                                      power_iteration_normalizer=normalizer, random_state=0)
 
         def ours(M=M):
-            s, U, V = randomized_svd(M, RANK, oversample=10, power_iters=2)
+            s, U, V = randomized_svd(M, RANK, oversample=10, power_iters=POWER_ITERS)
             return U.numpy(), s.numpy(), V.numpy().T
 
         cases = {"QR": lambda: sklearn("QR"), "LU": lambda: sklearn("LU"), "ours": ours}
-        med = interleaved_medians(cases, runs)
+        products = _product_pairs(M)  # M X and Mᵀ X, in NumPy and in TensorFlow
+        med = interleaved_medians({**cases, **products}, runs)
         M64 = M.astype(np.float64)
         errors = {}
         for name, fn in cases.items():
@@ -69,6 +116,22 @@ def sklearn_child(paths, threads, runs):
             errors[name] = float(np.linalg.norm(M64 - (U.astype(np.float64) * s) @ Vt))
         out[n] = {"median_s": med, "errors": errors}
     return {"sizes": out, "blas": blas_kernels(), "load": load_average()}
+
+
+def derived_bounds(med, key):
+    """The derived bound and its two factors from one run's medians (seconds): the calls
+    ``"QR"``, ``"LU"``, ``"ours"`` and the product pairs ``"numpy pair"``, ``"tf pair"`` (one
+    ``M X`` and one ``Mᵀ X`` each; a call makes 3 pairs)."""
+    pairs = POWER_ITERS + 1
+    out = {}
+    for variant in ("QR", "LU"):
+        out[f"{key}: derived bound on scikit-learn ({variant}) time / ours"] = (
+            med[variant] / (pairs * med["tf pair"]))
+        out[f"{key}: scikit-learn ({variant}) time / its 6 products"] = (
+            med[variant] / (pairs * med["numpy pair"]))
+    out[f"{key}: OpenBLAS's 6 products / TensorFlow's"] = med["numpy pair"] / med["tf pair"]
+    out[f"{key}: our time / our 6 products"] = med["ours"] / (pairs * med["tf pair"])
+    return out
 
 
 class Sklearn(_Checks):
@@ -106,5 +169,6 @@ class Sklearn(_Checks):
                             med[variant] / med["ours"])
                         values[f"n={n}, {label}: our error / scikit-learn's ({variant})"] = (
                             err["ours"] / err[variant])
+                    values.update(derived_bounds(med, f"n={n}, {label}"))
                 values[f"{label}: load average (1 min) at the end"] = child["load"]
         return values

@@ -180,6 +180,8 @@ def render(rows, machine, result, start, end_load, versions, blas, blas_fast):
     current = None
     for module, check, value, bound, ok in rows:
         if module != current:
+            if current is not None:
+                lines += _note(current)
             current = module
             try:
                 doc = (importlib.import_module(f"benchmarks.{module}").__doc__ or "").strip()
@@ -190,7 +192,18 @@ def render(rows, machine, result, start, end_load, versions, blas, blas_fast):
         flag = "" if ok is None else "ok" if ok else "**OUTSIDE**"
         lines.append(f"| {check} | {_fmt(value)} | {'for the record' if bound == 'record' else bound}"
                      f" | {flag} |")
+    if current is not None:
+        lines += _note(current)
     return "\n".join(lines) + "\n"
+
+
+def _note(module):
+    """A module's ``NOTE`` (how to read its checks), as lines after its table; none if absent."""
+    try:
+        note = getattr(importlib.import_module(f"benchmarks.{module}"), "NOTE", "")
+    except ImportError:
+        note = ""
+    return ["", " ".join(note.split())] if note else []
 
 
 def main(argv=None):

@@ -44,6 +44,7 @@ import numpy as np
 import tensorflow as tf
 
 from ._validation import (
+    _check_finite_array,
     _check_int,
     _check_nonneg_int,
     _check_positive_int,
@@ -226,21 +227,104 @@ def _check_row_sliceable(A):
     return int(shape[0]), int(shape[1])
 
 
-def _row_blocks(A, m, n, block_rows, dtype=None, check=True):
+#: Byte alignment of the buffers whose memory a tensor shares (:func:`_aligned_empty`): TensorFlow
+#: shares a buffer only if it is aligned to Eigen's largest vector width (64 bytes with AVX-512).
+_ALIGN = 64
+
+
+def _aligned_empty(shape, dtype):
+    """An uninitialised C-order NumPy array whose data starts on a ``_ALIGN``-byte boundary.
+
+    Its pages take memory only once written (a large allocation is a fresh memory map).
+    """
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    raw = np.empty(nbytes + _ALIGN, np.uint8)
+    offset = -raw.ctypes.data % _ALIGN
+    return raw[offset:offset + nbytes].view(dtype).reshape(shape)
+
+
+def _shared_tensor(arr):
+    """A tensor that shares the memory of the C-contiguous, ``_ALIGN``-aligned NumPy array ``arr``.
+
+    ``tf.convert_to_tensor`` copies an array, and holds two copies of it while the tensor lives
+    (TensorFlow 2.21); through DLPack, TensorFlow takes the buffer as it is. Only for buffers this
+    module owns and does not write while the tensor is in use (eager execution on the CPU is
+    synchronous: an operation has read its inputs when it returns). Anything else is copied.
+    """
+    if (arr.size == 0 or not arr.flags.c_contiguous or arr.ctypes.data % _ALIGN
+            or not tf.config.experimental.get_synchronous_execution()):
+        return tf.convert_to_tensor(arr)
+    return tf.experimental.dlpack.from_dlpack(arr.__dlpack__())
+
+
+def _float_dtype(arr):
+    """The dtype :func:`helpers.as_float_tensor` gives a real NumPy array (float32 or float64)."""
+    if arr.dtype.kind == "f" and arr.dtype.itemsize <= 4:
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+class _BlockReader:
+    """Blocks of rows of A as tensors, through one reused buffer: one copy per block.
+
+    A NumPy block (from a memory map, a file reader, HDF5 or Zarr) is copied (and converted to
+    float32 or float64, as :func:`helpers.as_float_tensor` would) into a buffer of
+    ``block_rows × n`` numbers allocated once, which the block's tensor shares
+    (:func:`_shared_tensor`): no allocation per block, and no copy held beside it. The tensor is
+    valid until the next block is read. Tensors are converted as before; anything other than a
+    real NumPy array goes through :func:`helpers.as_float_tensor` (its errors included).
+    """
+
+    def __init__(self, block_rows, n):
+        self.block_rows, self.n = block_rows, n
+        self.buffer = None
+
+    def block(self, raw, name, check):
+        """``raw`` (A[i:j], named ``name``) as a tensor; with ``check``, dtype, NaN and Inf checked."""
+        if isinstance(raw, tf.Tensor | tf.Variable):
+            return as_float_tensor(raw, name, min_ndim=0) if check else _as_tensor(raw)
+        try:
+            arr = np.asarray(raw)
+        except ValueError:  # ragged: as_float_tensor says so
+            return as_float_tensor(raw, name, min_ndim=0)
+        if (arr.dtype.kind not in "fiu" or arr.ndim != 2 or arr.shape[1] != self.n
+                or not 0 < arr.shape[0] <= self.block_rows):
+            return as_float_tensor(arr, name, min_ndim=0)  # its errors, or the caller's shape check
+        dtype = _float_dtype(arr)
+        if check and arr.dtype.kind == "f":
+            _check_finite_array(arr, name)
+        if self.buffer is None or self.buffer.dtype != dtype:
+            self.buffer = _aligned_empty((self.block_rows, self.n), dtype)
+        out = self.buffer[:arr.shape[0]]
+        np.copyto(out, arr, casting="unsafe")  # float16 and integers widen, byte order is undone
+        return _shared_tensor(out)
+
+
+def _as_tensor(raw):
+    """A block that is neither checked nor copied into the buffer: as_float_tensor's dtype rules."""
+    if isinstance(raw, tf.Tensor | tf.Variable):
+        return tf.convert_to_tensor(raw) if raw.dtype in (tf.float32, tf.float64) else (
+            tf.cast(raw, tf.float32 if raw.dtype.is_floating else tf.float64))
+    arr = np.asarray(raw)
+    return tf.convert_to_tensor(arr.astype(_float_dtype(arr), copy=False))
+
+
+def _row_blocks(A, m, n, block_rows, dtype=None, check=True, reader=None):
     """One pass over A: ``(start, stop, block)`` with block = A[start:stop] as a float tensor.
 
-    With ``check`` every block goes through :func:`as_float_tensor` (dtype, NaN and Inf checks),
-    named by its row range; without it (a later pass over rows already checked) it is only
-    converted to ``dtype``. Every block must have the shape (stop - start, n) and ``dtype``
-    (None: the first block's).
+    With ``check`` every block's dtype is checked and its entries for NaN and Inf, as by
+    :func:`as_float_tensor`, and the error names its row range; without it (a later pass over
+    rows already checked) it is only converted to ``dtype``. Every block must have the shape
+    (stop - start, n) and ``dtype`` (None: the first block's). Through ``reader``
+    (:class:`_BlockReader`, one per call) NumPy blocks share one buffer: a block is valid until
+    the next one is read.
     """
+    reader = reader or _BlockReader(block_rows, n)
     for start in range(0, m, block_rows):
         stop = min(start + block_rows, m)
         name = f"A[{start}:{stop}]"
-        if check or dtype is None:
-            block = as_float_tensor(A[start:stop], name, min_ndim=0)  # dtype, NaN and Inf
-        else:
-            block = _as_checked_block(A[start:stop], dtype)
+        block = reader.block(A[start:stop], name, check or dtype is None)
         if tuple(block.shape) != (stop - start, n):
             raise ValueError(
                 f"{name} must have shape {(stop - start, n)} (A's row slicing); "
@@ -255,16 +339,6 @@ def _row_blocks(A, m, n, block_rows, dtype=None, check=True):
             )
         yield start, stop, block
         del block  # not held while the next block is read: one block in memory at a time
-
-
-def _as_checked_block(raw, dtype):
-    """A block read again after a pass checked it: converted to ``dtype``, not checked again."""
-    if isinstance(raw, tf.Tensor | tf.Variable):
-        return tf.cast(raw, dtype) if raw.dtype != dtype else tf.convert_to_tensor(raw)
-    arr = np.asarray(raw)
-    if arr.dtype != dtype.as_numpy_dtype:  # float16, integers, another byte order
-        arr = arr.astype(dtype.as_numpy_dtype)
-    return tf.convert_to_tensor(arr)
 
 
 def streaming_randomized_svd(A, rank, *, oversample=10, power_iters=1, block_rows=4096, seed=0):
@@ -290,11 +364,11 @@ def streaming_randomized_svd(A, rank, *, oversample=10, power_iters=1, block_row
     of a wanted direction is below ε σ₁², relative to the largest: about 2·10⁻⁴ σ₁ in float32).
     Blocks are checked for NaN and Inf (:func:`helpers.as_float_tensor`) on the first pass only.
 
-    Memory: one block at a time (``block_rows × n`` numbers, plus the transient copies made to
-    convert it to a tensor and check it for NaN and Inf) and O((m + n) l) numbers: Q (m×l, block
-    by block), Ω and Z (n×l), W or B (l×n), U (m×rank). Nothing of size m×n is ever formed. With
-    the default ``block_rows`` and n = 10⁵ columns in float32, a block is 1.6 GB: lower
-    ``block_rows`` for wide matrices.
+    Memory: one block at a time (``block_rows × n`` numbers: a NumPy block is copied once into a
+    buffer reused for every block, which the block's tensor shares; a tensor block is used as it
+    is) and O((m + n) l) numbers: Q (m×l, one array filled block by block), Ω and Z (n×l), W or B
+    (l×n), U (m×rank). Nothing of size m×n is ever formed. With the default ``block_rows`` and
+    n = 10⁵ columns in float32, a block is 1.6 GB: lower ``block_rows`` for wide matrices.
 
     Args:
       A: an m×n real matrix that supports ``A.shape == (m, n)`` and row slicing ``A[i:j]``
@@ -331,11 +405,13 @@ def streaming_randomized_svd(A, rank, *, oversample=10, power_iters=1, block_row
     seed = _check_seed(seed)
     width = min(rank + oversample, k)
     state = {"dtype": None, "passes": 0, "Z": None}
+    reader = _BlockReader(block_rows, n)  # NumPy blocks pass through one buffer, reused
 
     def one_pass():  # (start, stop, block) over A; the first pass checks, and draws Ω
         check = state["passes"] == 0
         state["passes"] += 1
-        for start, stop, block in _row_blocks(A, m, n, block_rows, state["dtype"], check):
+        for start, stop, block in _row_blocks(A, m, n, block_rows, state["dtype"], check,
+                                              reader):
             if state["Z"] is None:  # the first block fixes the dtype, so Ω is drawn here
                 state["dtype"] = block.dtype
                 state["Z"] = _gaussian([n, width], seed, block.dtype)
@@ -351,33 +427,36 @@ def streaming_randomized_svd(A, rank, *, oversample=10, power_iters=1, block_row
         state["Z"] = _orthonormal_basis(tf.linalg.matrix_transpose(W_t))  # (n, l)
 
     # The sketch Y = A Z, orthonormalised block by block (TSQR): A_j Z = Q_j R_j, then
-    # [R_1; R_2; ...] = Q_R R, and Q = diag(Q_j) Q_R, of which block j is Q_j (Q_R)_j.
-    Q_blocks, R_blocks = [], []
-    for _, _, block in one_pass():
-        Q_j, R_j = _qr(tf.matmul(block, state["Z"]))
-        Q_blocks.append(Q_j)
+    # [R_1; R_2; ...] = Q_R R, and Q = diag(Q_j) Q_R, of which block j is Q_j (Q_R)_j. The Q_j
+    # go into one m×l array, allocated once (not one allocation per block, which would leave
+    # the memory freed between them in pieces too small for the next block).
+    Q, R_blocks, parts, offset = None, [], [], 0
+    for start, stop, block in one_pass():
+        Q_j, R_j = _qr(tf.matmul(block, state["Z"]))  # Q_j (b, c), c = min(b, l)
+        del block
+        if Q is None:
+            Q = _aligned_empty((m, width), Q_j.dtype.as_numpy_dtype)
+        cols = Q_j.shape[1]
+        Q[start:stop, :cols] = Q_j
+        parts.append((cols, offset))  # Q_j's columns, its rows' offset in [R_1; R_2; ...]
+        offset += cols
         R_blocks.append(R_j)
-        del block
     Q_R, _ = _qr(tf.concat(R_blocks, axis=0))
-    offset = 0
-    for j, R_j in enumerate(R_blocks):
-        rows = R_j.shape[0]
-        Q_blocks[j] = tf.matmul(Q_blocks[j], Q_R[offset:offset + rows])
-        offset += rows
-    del R_blocks, Q_R
+    del R_blocks
 
-    B = None  # last pass: B = Qᵀ A = Σ_j Q_jᵀ A_j, (l, n)
-    for j, (_, _, block) in enumerate(one_pass()):
-        part = _project_rows(Q_blocks[j], block)
+    B = None  # last pass: Q's block j becomes Q_j (Q_R)_j, in place; B = Qᵀ A = Σ_j Q_jᵀ A_j
+    for j, (start, stop, block) in enumerate(one_pass()):
+        cols, offset = parts[j]
+        Q_j = tf.matmul(Q[start:stop, :cols], Q_R[offset:offset + cols])  # (b, l)
+        Q[start:stop] = Q_j
+        part = _project_rows(Q_j, block)
         B = part if B is None else B + part
-        del block
+        del block, Q_j
+    reader.buffer = None  # the passes are over: the block buffer is not held beside U
     s, U_small, V = tf.linalg.svd(B)
-    U_small = U_small[:, :rank]
-    U_parts = []
-    for j in range(len(Q_blocks)):  # U = Q Ũ block by block, each Q_j freed once used
-        U_parts.append(tf.matmul(Q_blocks[j], U_small))
-        Q_blocks[j] = None
-    return s[:rank], tf.concat(U_parts, axis=0), V[:, :rank]
+    U = tf.matmul(_shared_tensor(Q), U_small[:, :rank])  # U = Q Ũ, no copy of Q
+    del Q
+    return s[:rank], U, V[:, :rank]
 
 
 # ----------------------------------------------------------------------------------------------

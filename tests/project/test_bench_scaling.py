@@ -230,3 +230,33 @@ def test_report_says_all_within_bounds_only_when_they_are(report, tmp_path):
 def test_report_without_results_says_so(report, tmp_path):
     with pytest.raises(FileNotFoundError, match="make bench"):
         report.latest_results(tmp_path / "nothing")
+
+
+def test_sklearn_derived_bound_is_its_time_over_our_products():
+    # 3 pairs (M X, Mᵀ X) per call: scikit-learn 6.0 s, our pair 0.5 s, OpenBLAS's pair 1.0 s.
+    sk = importlib.import_module("benchmarks.bench_sklearn")
+    med = {"QR": 6.0, "LU": 4.5, "ours": 3.0, "tf pair": 0.5, "numpy pair": 1.0}
+    key = "n=2048, oneDNN off, 1 thread"
+    got = {k.replace(key, "k"): v for k, v in sk.derived_bounds(med, key).items()}
+    assert got["k: derived bound on scikit-learn (QR) time / ours"] == pytest.approx(4.0)
+    assert got["k: derived bound on scikit-learn (LU) time / ours"] == pytest.approx(3.0)
+    assert got["k: scikit-learn (QR) time / its 6 products"] == pytest.approx(2.0)
+    assert got["k: OpenBLAS's 6 products / TensorFlow's"] == pytest.approx(2.0)
+    assert got["k: our time / our 6 products"] == pytest.approx(2.0)
+    # the bound factors into scikit-learn's overhead times the product speed ratio
+    assert got["k: derived bound on scikit-learn (QR) time / ours"] == pytest.approx(
+        got["k: scikit-learn (QR) time / its 6 products"]
+        * got["k: OpenBLAS's 6 products / TensorFlow's"])
+    assert all(sk.BOUNDS[k.replace("k", key, 1)] == "record" for k in got)  # reported beside
+    assert all(sk.BOUNDS[k] == ">= 2" for k in sk.BOUNDS if k.endswith("time / ours")
+               and "derived" not in k)
+
+
+def test_report_prints_a_module_note_after_its_table(report, tmp_path):
+    machine, result = report.latest_results(fake_results(tmp_path, {"a / b": 1.0}))
+    rows = report.evaluate(report.checks(result), lambda module: {"a / b": "<= 1.5"},
+                           modules=["bench_sklearn"])
+    rows = [("bench_sklearn", *row[1:]) for row in rows]
+    text = report.render(rows, machine, result, None, 0.5, {}, "blas", "blas")
+    note = " ".join(importlib.import_module("benchmarks.bench_sklearn").NOTE.split())
+    assert text.index("| a / b | 1 |") < text.index(note)

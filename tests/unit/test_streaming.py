@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import helpers
+from helpers._validation import _check_finite_array
 from helpers.randomized import randomized_svd, single_pass_svd, streaming_randomized_svd
 from tests.unit.strategies import DTYPES, error_for
 from tests.unit.test_randomized import TOL, low_rank, with_spectrum
@@ -181,8 +182,10 @@ def test_streaming_passes_are_power_iters_plus_2(m, n, block_rows, q):
     assert M.reads == one_pass * (q + 2)
 
 
-def test_streaming_checks_each_block_for_nan_and_inf_once(monkeypatch):
-    # The first pass checks every block (as_float_tensor); the later passes only convert.
+@pytest.mark.parametrize("as_tensor", [False, True])
+def test_streaming_checks_each_block_for_nan_and_inf_once(monkeypatch, as_tensor):
+    # The first pass checks every block (a NumPy block in NumPy, before it is copied into the
+    # reused buffer; a tensor by as_float_tensor); the later passes only convert.
     import helpers.randomized as randomized
 
     calls = []
@@ -191,11 +194,32 @@ def test_streaming_checks_each_block_for_nan_and_inf_once(monkeypatch):
         calls.append(name)
         return helpers.as_float_tensor(x, name, min_ndim)
 
+    def counting_array(arr, name):
+        calls.append(name)
+        return _check_finite_array(arr, name)
+
     monkeypatch.setattr(randomized, "as_float_tensor", counting)
+    monkeypatch.setattr(randomized, "_check_finite_array", counting_array)
     A = with_spectrum(50, 12, 1.0 / np.arange(1, 13), seed=3)
-    s, _, _ = streaming_randomized_svd(A, 3, power_iters=2, block_rows=16)
+    s, _, _ = streaming_randomized_svd(tf.constant(A) if as_tensor else A, 3, power_iters=2,
+                                       block_rows=16)
     assert calls == ["A[0:16]", "A[16:32]", "A[32:48]", "A[48:50]"]
     np.testing.assert_allclose(s.numpy(), np.linalg.svd(A, compute_uv=False)[:3], rtol=1e-8)
+
+
+def test_shared_tensor_shares_an_aligned_buffer_and_copies_anything_else():
+    from helpers.randomized import _aligned_empty, _shared_tensor
+
+    buf = _aligned_empty((6, 4), np.float32)
+    buf[...] = np.arange(24).reshape(6, 4)
+    t = _shared_tensor(buf[:3])  # a prefix of rows: contiguous and aligned
+    buf[0, 0] = 100.0
+    assert float(t[0, 0]) == 100.0 and t.shape == (3, 4)
+    for other in (buf[1:4], buf[:, :2]):  # 16 bytes past the alignment; not contiguous
+        copy = _shared_tensor(other)
+        np.testing.assert_array_equal(copy.numpy(), other)
+        other[0, 0] = -1.0
+        assert float(copy[0, 0]) != -1.0  # a copy
 
 
 @pytest.mark.parametrize("raw_dtype, want", [(np.float16, tf.float32), (np.int32, tf.float64),
