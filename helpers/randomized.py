@@ -360,10 +360,11 @@ def streaming_randomized_svd(A, rank, *, oversample=10, power_iters=1, block_row
     min(m, n)), so the basis spans the same columns as :func:`randomized_svd`'s: with any
     ``block_rows`` (``block_rows >= m`` included) the result equals ``randomized_svd(A, rank,
     oversample, power_iters, seed)`` to rounding, not bitwise (that one re-orthonormalises after
-    every product, this one after each ``AᵀA Z``; the two can differ beyond rounding only where a
+    every product, this one after each ``AᵀA Z``; the two can differ beyond rounding mainly where a
     wanted direction has σᵢ below about √ε σ₁ (3·10⁻⁴ σ₁ in float32, 10⁻⁸ σ₁ in float64), a
     worst-case rounding estimate: such a direction may gain less from each power iteration,
-    though the QR of Z renormalises what is left and usually keeps it).
+    though the QR of Z renormalises what is left and usually keeps it; U and V also differ where
+    σ_rank ≈ σ_rank+1, in any dtype).
     Blocks are checked for NaN and Inf (:func:`helpers.as_float_tensor`) on the first pass only.
 
     Memory: one block at a time (``block_rows × n`` numbers: a NumPy block is copied once into a
