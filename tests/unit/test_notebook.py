@@ -56,6 +56,15 @@ def test_inline_png_doubles_line_plots_and_keeps_images_at_100_dpi():
     line.subplots().plot([0, 1], [0, 1])
     data, meta = _inline_png(line)
     assert meta["width"] == _png_width(base64.b64decode(data)) // 2  # shown at half its pixels
+    # stored with a palette (at most 256 colours), yet the line's colour is kept exactly
+    import io
+
+    from PIL import Image
+
+    stored = Image.open(io.BytesIO(base64.b64decode(data)))
+    assert stored.mode == "P"
+    colours = {rgb for _, rgb in stored.convert("RGB").getcolors(maxcolors=256)}
+    assert (0x1F, 0x77, 0xB4) in colours or (0, 114, 178) in colours  # C0 of the colour cycle
     photo = Figure(figsize=(4, 3), dpi=100)
     photo.subplots().imshow(np.eye(8))
     data = _inline_png(photo)
