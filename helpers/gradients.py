@@ -44,8 +44,11 @@ it, a difference of singular values cannot be told apart from rounding error.
   kept (it is set to 0 only where σ_i + σ_j <= tol, i.e. both σ are zero to rounding). What is
   lost is therefore the symmetric off-diagonal part of the core inside each block of tied σ:
 
-  - losses of s alone, and losses whose within-block X_ij + Y_ij vanishes for every matrix, get
-    their exact gradient. Functions of the block projectors ``U_b U_bᵀ`` and ``V_b V_bᵀ`` taken
+  - functions of s that are symmetric within each block of tied σ (e.g. Σ_i f(σ_i)), and losses
+    whose within-block X_ij + Y_ij vanishes for every matrix, get their exact gradient. A function
+    of s that tells tied values apart (σ_2 alone, Σ_i w_i σ_i² with w_2 ≠ w_3) has a kink at the
+    tie and no gradient there: svd_grad returns U diag(s̄) Vᵀ in the basis the SVD routine
+    picked. Functions of the block projectors ``U_b U_bᵀ`` and ``V_b V_bᵀ`` taken
     separately are such losses: Ū_b = 2 H U_b with H symmetric gives X_ij = 0 inside the block,
     and likewise Y_ij = 0. Invariance under rotations inside the block is not enough: ⟨G, A⟩ is
     invariant under the joint rotation (U_b R, V_b R), yet its X + Y = (P + Pᵀ)∘(σ_j − σ_i)
@@ -55,7 +58,10 @@ it, a difference of singular values cannot be told apart from rounding error.
     inside a block; for A = I₂ and L = A₁₂ the result is ½(E₁₂ − E₂₁), not E₁₂. Which part that
     is depends on the basis the SVD routine picked inside the block: at a tie the SVD is not
     differentiable, even where the loss is;
-  - a loss of one vector of the block (``u_i u_iᵀ`` alone) has no gradient at a repeated σ.
+  - a loss of one vector of the block (``u_i u_iᵀ`` alone) has no gradient at a repeated σ. At a
+    gap 0 < |σ_i − σ_j| <= tol its true gradient exists (of size 1/gap), but the computed u_i,
+    u_j carry no correct digits (their error, about eps·σ_max/gap, is of order 1), so no formula
+    applied to them can return it; svd_grad returns only the terms that do not divide by the gap.
 
   Above the tolerance both terms are computed exactly, however large: the gradient of a
   single-vector loss near a repeated σ is genuinely of size 1/gap, and that is what is returned.
@@ -69,9 +75,11 @@ it, a difference of singular values cannot be told apart from rounding error.
   then any unit vector orthogonal to the other columns, and a loss of ``U diag(s) Vᵀ`` (that is,
   of A itself, with true gradient G) has ``Ū = G V S``, whose column i is ``G v_i σ_i = 0``: the
   component ``(I − UUᵀ) G v_i v_iᵀ`` of G is lost before any formula sees it. :func:`svd_grad`
-  returns G without that component (exact for losses of s alone, and along every direction dA
-  with ``(I − UUᵀ) dA v_i = 0``); the same holds with U and V swapped for a wide A. TensorFlow's
-  gradient loses the same component.
+  returns G without that component (exact along every direction dA with ``(I − UUᵀ) dA v_i = 0``,
+  and for losses of s whose derivative in σ_i vanishes at σ_i = 0, e.g. ‖A‖_F² = Σ σ_i²); the same
+  holds with U and V swapped for a wide A. TensorFlow's gradient loses the same component. A loss
+  such as σ_i itself or the nuclear norm has a kink at σ_i = 0 and no gradient: the term
+  s̄_i u_i v_iᵀ returned for it depends on which u_i the routine picked.
 
 Real matrices only: for complex A, Uᴴ dU is skew-Hermitian, with an imaginary diagonal, each pair
 (u_i, v_i) is free up to a common phase e^{iφ} (a U(1) gauge, not only a sign), and the formula

@@ -267,7 +267,10 @@ def test_repeated_singular_values_block_invariant_loss(shape):
 
 
 def test_identity_matrix_all_repeated():
-    """Every σ equal: F is all zero; the loss of s still has its exact gradient U diag(g) Vᵀ."""
+    """Every σ equal: F is all zero, and svd_grad returns U diag(g) Vᵀ for Σ g_i σ_i (the loss of
+    U Uᵀ adds nothing). With unequal g this is not a gradient of a function of A: the loss tells
+    tied values apart and has a kink at the tie (test_a_function_of_s_that_tells_ties_apart_...);
+    it is U diag(g) Vᵀ in the basis the SVD routine picked."""
     A = tf.eye(3, dtype=tf.float64)
     g = tf.constant([3.0, 2.0, 1.0], tf.float64)
     with tf.GradientTape() as tape:
@@ -587,3 +590,46 @@ def test_block_projectors_taken_separately_are_exact_at_a_tie(shape):
     manual = tape.gradient(value, A).numpy()
     numeric = gradients.numerical_gradient(lambda X_: loss(*tf.linalg.svd(X_)), A).numpy()
     close(manual, numeric, 1e-6)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 5), (3, 3)])
+def test_symmetric_functions_of_s_are_exact_at_a_tie(shape):
+    """σ = (2, 1, 1): L = Σ_i f(σ_i) treats the tied σ alike, so it is smooth at the tie, and
+    svd_grad's U diag(f'(s)) Vᵀ is its exact gradient."""
+    rng = np.random.default_rng(11)
+    A = tf.constant(make_matrix(rng, (), *shape, sigma=[2.0, 1.0, 1.0]))
+
+    def loss(X, svd=tf.linalg.svd):
+        s = svd(X)[0]
+        return tf.reduce_sum(s**3 + tf.sqrt(s))
+
+    manual = _grad(loss, A, gradients.svd_manual)
+    numeric = gradients.numerical_gradient(loss, A).numpy()
+    close(manual, numeric, 1e-7)
+
+
+def test_a_function_of_s_that_tells_ties_apart_has_a_kink():
+    """σ_2 alone at σ = (2, 1, 1): along D = Q diag(0, 1, −1) Pᵀ, σ_2(A + tD) = 1 + |t|, whose
+    one-sided derivatives are +1 and −1: there is no gradient for svd_grad to return, which is
+    why the module docstring promises exactness only for functions symmetric within each tie."""
+    rng = np.random.default_rng(12)
+    Q, P = _orthonormal(rng, 4, 3), _orthonormal(rng, 3, 3)
+    A = (Q * [2.0, 1.0, 1.0]) @ P.T
+    D = (Q * [0.0, 1.0, -1.0]) @ P.T
+
+    def sigma_2(X):
+        return float(tf.linalg.svd(tf.constant(X), compute_uv=False)[1])
+
+    h = 1e-6
+    right = (sigma_2(A + h * D) - sigma_2(A)) / h
+    left = (sigma_2(A) - sigma_2(A - h * D)) / h
+    np.testing.assert_allclose([right, left], [1.0, -1.0], atol=1e-6)
+
+
+def test_frobenius_norm_is_exact_at_a_zero_singular_value():
+    """Rank-deficient tall A (σ_3 = 0): ‖A‖_F² = Σ σ_i² has derivative 2σ_3 = 0 in σ_3, so the
+    arbitrary u_3 does not enter, and svd_grad returns the exact gradient 2A."""
+    rng = np.random.default_rng(13)
+    A = tf.constant(make_matrix(rng, (), 5, 3, sigma=[2.0, 1.0, 0.0]))
+    grad = _grad(lambda X, svd: tf.reduce_sum(svd(X)[0] ** 2), A, gradients.svd_manual)
+    np.testing.assert_allclose(grad, 2 * A.numpy(), atol=1e-12)
