@@ -60,11 +60,14 @@ it, a difference of singular values cannot be told apart from rounding error.
     differentiable, even where the loss is;
   - a loss of one vector of the block (``u_i u_iᵀ`` alone) has no gradient at a repeated σ. At a
     gap 0 < |σ_i − σ_j| <= tol its true gradient exists (of size 1/gap), but the computed u_i,
-    u_j carry no correct digits (their error, about eps·σ_max/gap, is of order 1), so no formula
-    applied to them can return it; svd_grad returns only the terms that do not divide by the gap.
+    u_j carry at most about one correct digit (their error, about eps·σ_max/gap, is
+    1/max(m, n) at gap = tol and grows as the gap shrinks), so no formula applied to them can
+    return it; svd_grad returns only the terms that do not divide by the gap.
 
-  Above the tolerance both terms are computed exactly, however large: the gradient of a
-  single-vector loss near a repeated σ is genuinely of size 1/gap, and that is what is returned.
+  Above the tolerance both terms are computed, however large, and the result is the exact
+  gradient up to a rounding error of about eps·‖A‖·‖G‖/gap (a few per cent just above tol):
+  the gradient of a single-vector loss near a repeated σ is genuinely of size 1/gap, and that is
+  what is returned.
   The cut-off is hard, so the result jumps where the gap crosses tol (TensorFlow's damping,
   below, is continuous). Because the tolerance is relative to σ_max, the guard does not depend
   on the scale of A: the gradient at cA is the gradient at A scaled as the chain rule says,
