@@ -177,6 +177,27 @@ def test_qr_of_a_well_conditioned_sketch_is_cholesky_qr2(monkeypatch, dtype, bat
     check_qr(Y, Q, R, TOL[dtype] / 10)
 
 
+@pytest.mark.parametrize(
+    "name, G2, accepted",
+    [("the identity", np.eye(60), True),
+     ("0.001 off the diagonal, 60 × 60: ‖G₂ − I‖_F = 0.06", np.eye(60) + 0.001 * (1 - np.eye(60)),
+      True),
+     # every entry within 0.1 of I, yet κ(G₂) about 6.9: an entrywise test would accept it
+     ("0.09 off the diagonal, 60 × 60", np.eye(60) + 0.09 * (1 - np.eye(60)), False),
+     ("0.11 on one diagonal entry", np.diag([1.11] + [1.0] * 9), False),
+     ("one NaN", np.where(np.eye(5) > 0, 1.0, 0.0) + np.diag([np.nan, 0, 0, 0, 0]), False),
+     ("one matrix of a batch off", np.stack([np.eye(4), np.eye(4) * 1.2]), False)],
+)
+def test_cholesky_qr2_is_kept_only_when_the_gram_matrix_is_near_the_identity(name, G2, accepted):
+    # ‖G₂ − I‖_F <= 0.1 bounds every eigenvalue of G₂ to [0.9, 1.1], so κ(Q₁) <= √(1.1/0.9)
+    assert bool(randomized._cholesky_qr_accepted(tf.constant(G2))) is accepted, name
+    if accepted:
+        assert np.linalg.cond(G2) <= 1.1 / 0.9
+    else:
+        assert not np.all(np.isfinite(G2)) or np.linalg.norm(G2 - np.eye(G2.shape[-1]),
+                                                              axis=(-2, -1)).max() > 0.1
+
+
 def graded(m, width, decades, dtype, seed=0):
     """A Gaussian m×width matrix whose columns are scaled from 1 down to 10^-decades."""
     Y = np.random.default_rng(seed).standard_normal((m, width))
