@@ -16,9 +16,16 @@ _env.apply(_env.KERNEL_ENV)
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
+from helpers.notebook import INTRA_OP_THREADS  # noqa: E402
 from tests.project import nbval_figures  # noqa: E402
+
+# The test process runs TensorFlow with the notebooks' thread count from its first op on, so that
+# setup_notebook (its docstring example, the unit tests) finds it fixed already and has nothing to
+# warn about, whichever test of a worker first ran a TensorFlow op.
+tf.config.threading.set_intra_op_parallelism_threads(INTRA_OP_THREADS)
 
 ROOT = Path(__file__).resolve().parent
 
