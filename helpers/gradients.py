@@ -65,9 +65,9 @@ it, a difference of singular values cannot be told apart from rounding error.
     return it; svd_grad returns only the terms that do not divide by the gap.
 
   Above the tolerance both terms are computed, however large, and the result is the exact
-  gradient up to a rounding error of about eps·‖A‖·‖G‖/gap (a few per cent just above tol):
-  the gradient of a single-vector loss near a repeated σ is genuinely of size 1/gap, and that is
-  what is returned.
+  gradient up to a rounding error of about eps·‖A‖·‖G‖/gap (up to about ‖G‖/max(m, n) just
+  above tol, where eps·‖A‖/gap = 1/max(m, n)): the gradient of a single-vector loss near a
+  repeated σ is genuinely of size 1/gap, and that is what is returned.
   The cut-off is hard, so the result jumps where the gap crosses tol (TensorFlow's damping,
   below, is continuous). Because the tolerance is relative to σ_max, the guard does not depend
   on the scale of A: the gradient at cA is the gradient at A scaled as the chain rule says,
