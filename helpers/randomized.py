@@ -95,8 +95,8 @@ def _qr_graph(Y):
     Two Cholesky QR steps (Fukaya et al. 2020 discuss this family; CholeskyQR2 is Yamamoto et
     al. 2015): the first gives Q₁ = Y R₁⁻¹, the second orthonormalises Q₁ and measures it,
     ``G₂ = Q₁ᵀQ₁``. If ‖G₂ − I‖_F is at most ``_CHOLQR_TOLERANCE`` for every matrix of the batch
-    (NaN fails the test; see :func:`_cholesky_qr_accepted`), Q₁ was well conditioned and Q = Q₁ R₂⁻¹ is orthonormal to rounding;
-    else (Y rank-deficient, κ(Y) beyond about ε^(-1/2), entries that overflow or underflow in
+    (NaN fails the test; see :func:`_cholesky_qr_accepted`), Q₁ was well conditioned and
+    Q = Q₁ R₂⁻¹ is orthonormal to rounding; else (Y rank-deficient, κ(Y) beyond about ε^(-1/2), entries that overflow or underflow in
     YᵀY) the whole batch is factored by ``tf.linalg.qr``. Works eagerly and inside ``tf.function``
     (``tf.cond``). Returns ``(Q, R)``, Q (..., m, l) with orthonormal columns, R (..., l, l) upper
     triangular (signs of its diagonal as the method gives them), ``Q R = Y`` to rounding.
