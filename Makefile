@@ -15,8 +15,8 @@ export PYTHONHASHSEED := 0
 	translations assignments grade lab kernel bench lint clean
 
 help:
-	@echo "make book       execute every notebook (fresh copies) and render build/html/"
-	@echo "make test       the whole suite: unit tests, doctests, project tests, strict nbval"
+	@echo "make book       execute every notebook (fresh copies), render build/html/, test the book"
+	@echo "make test       the suite: unit tests, doctests, project tests, strict nbval"
 	@echo "make test-fast  the helpers' unit tests and doctests only (tests/unit, helpers/)"
 	@echo "make test-portable  strict nbval under other BLAS kernels, 1 CPU and 8 threads"
 	@echo "make notebooks  re-execute notebooks in place to refresh the stored outputs"
@@ -57,8 +57,11 @@ test-fast: $(STAMP)
 test-portable: $(STAMP)
 	$(BIN)/python -m scripts.check_portable
 
+# The book's tests (tests/book: every page, link and figure, then headless Chromium) run on the
+# book just built; they are not part of `make test`, whose notebooks nbval checks already.
 book: $(STAMP)
 	$(BIN)/python -m scripts.book
+	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile tests/book --book-root build
 
 notebooks: $(STAMP)
 	$(BIN)/python -m scripts.run_notebooks --in-place $(NB)

@@ -43,6 +43,13 @@ settings.register_profile(
 settings.load_profile("project")
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--book-root", default=None, metavar="DIR",
+        help="tests/book: test the book built in DIR/html (sources in DIR/book-src), as make book "
+             "does with DIR = build, instead of rendering one from the committed notebooks")
+
+
 def pytest_collectstart(collector):
     """Do not compare stderr streams: TensorFlow's C++ runtime writes unpredictable lines there."""
     if getattr(collector, "path", None) is not None and collector.path.suffix == ".ipynb":

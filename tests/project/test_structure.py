@@ -56,5 +56,5 @@ def test_the_big_rooms_stay_small(name):
 
 
 def test_scripts_and_tests_are_packages():
-    for folder in ("scripts", "tests", "tests/unit", "tests/project", "tests/assignments"):
+    for folder in ("scripts", "tests", "tests/unit", "tests/project", "tests/book", "tests/assignments"):
         assert (ROOT / folder / "__init__.py").is_file(), folder

@@ -1,10 +1,10 @@
 """The book (Sphinx + MyST-NB + sphinx-book-theme): pages, order, links, figures, solutions,
 downloads, MathJax from the build, and nothing loaded from the network.
 
-The book is rendered once per session from the committed, already-executed notebooks
-(``scripts/book.py --stored``, fixture ``book_html`` in tests/project/conftest.py); executing every
-notebook is the job of ``make book`` and of nbval. What a browser shows is checked in
-tests/project/test_book_browser.py. Both editions are checked alike: English at the book's root, and the
+``make book`` runs these tests on the book it has just built from freshly executed notebooks;
+``pytest tests/book`` alone renders one from the committed notebooks (``scripts/book.py
+--stored``; fixture ``book_html`` in tests/book/conftest.py). What a browser shows is checked in
+tests/book/test_book_browser.py. Both editions are checked alike: English at the book's root, and the
 Simplified Chinese edition under ``zh-CN/`` (its notebooks are ``notebooks-zh-CN/``).
 """
 
@@ -223,12 +223,12 @@ def test_make_book_executes_fresh_copies_and_leaves_the_notebooks_alone(tmp_path
     assert NOTEBOOKS[0].read_bytes() == before
 
 
-def test_a_warning_fails_the_build(book_html, tmp_path):
+def test_a_warning_fails_the_build(book_root, tmp_path):
     """The book builds cleanly (book_html); one broken link in a page fails it (-W). The
     session's build is copied and rebuilt incrementally: only the edited page is read again."""
     src, out = tmp_path / "src", tmp_path / "html"
-    shutil.copytree(book_html.parent / "src" / "en", src)
-    shutil.copytree(book_html, out, ignore=shutil.ignore_patterns("zh-CN"))
+    shutil.copytree(book_root / "book-src" / "en", src)
+    shutil.copytree(book_root / "html", out, ignore=shutil.ignore_patterns("zh-CN"))
     running = src / "docs" / "running.md"
     running.write_text(running.read_text() + "\n[a link to nowhere](nowhere.md)\n")
     assert book_script.render(src, out) != 0
