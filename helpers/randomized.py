@@ -279,14 +279,17 @@ def _float_dtype(arr):
 
 
 class _BlockReader:
-    """Blocks of rows of A as tensors, through one reused buffer: one copy per block.
+    """Blocks of rows of A as tensors, with at most one copy per block.
 
-    A NumPy block (from a memory map, a file reader, HDF5 or Zarr) is copied (and converted to
-    float32 or float64, as :func:`helpers.as_float_tensor` would) into a buffer of
-    ``block_rows × n`` numbers allocated once, which the block's tensor shares
-    (:func:`_shared_tensor`): no allocation per block, and no copy held beside it. The tensor is
-    valid until the next block is read. Tensors are converted as before; anything other than a
-    real NumPy array goes through :func:`helpers.as_float_tensor` (its errors included).
+    A NumPy block that is already what the computation needs (float32 or float64 in native byte
+    order, C-contiguous, ``_ALIGN``-aligned, writeable: a file reader's fresh array, a block of
+    an array in memory) is shared by its tensor as it is (:func:`_shared_tensor`): no copy.
+    Any other NumPy block (a read-only memory map, HDF5 or Zarr in another dtype or byte order,
+    integers) is copied (and converted to float32 or float64, as :func:`helpers.as_float_tensor`
+    would) into a buffer of ``block_rows × n`` numbers allocated once, which the block's tensor
+    shares: no allocation per block, and no copy held beside it. The tensor is valid until the
+    next block is read. Tensors are converted as before; anything other than a real NumPy array
+    goes through :func:`helpers.as_float_tensor` (its errors included).
     """
 
     def __init__(self, block_rows, n):
@@ -307,6 +310,9 @@ class _BlockReader:
         dtype = _float_dtype(arr)
         if check and arr.dtype.kind == "f":
             _check_finite_array(arr, name)
+        if (arr.dtype == dtype and arr.dtype.isnative and arr.flags.c_contiguous
+                and arr.flags.writeable and arr.ctypes.data % _ALIGN == 0):
+            return _shared_tensor(arr)  # as the computation needs it: shared, not copied
         if self.buffer is None or self.buffer.dtype != dtype:
             self.buffer = _aligned_empty((self.block_rows, self.n), dtype)
         out = self.buffer[:arr.shape[0]]
@@ -380,9 +386,9 @@ def streaming_randomized_svd(A, rank, *, oversample=10, power_iters=1, block_row
     σ_rank ≈ σ_rank+1, in any dtype).
     Blocks are checked for NaN and Inf (:func:`helpers.as_float_tensor`) on the first pass only.
 
-    Memory: one block at a time (``block_rows × n`` numbers: a NumPy block is copied once into a
-    buffer reused for every block, which the block's tensor shares; a tensor block is used as it
-    is) and O((m + n) l) numbers: Q (m×l, one array filled block by block), Ω and Z (n×l), W or B
+    Memory: one block at a time (``block_rows × n`` numbers: an aligned float32 or float64 NumPy
+    block in native byte order is shared by its tensor, any other is copied once into a buffer
+    reused for every block; a tensor block is used as it is) and O((m + n) l) numbers: Q (m×l, one array filled block by block), Ω and Z (n×l), W or B
     (l×n), U (m×rank). Nothing of size m×n is ever formed. With the default ``block_rows`` and
     n = 10⁵ columns in float32, a block is 1.6 GB: lower ``block_rows`` for wide matrices.
 

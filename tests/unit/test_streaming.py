@@ -578,3 +578,50 @@ def test_single_pass_rejects_blocks_of_changing_dtype():
     with pytest.raises(TypeError, match=r"block 1 \(starting at row 2\) has dtype float64 but "
                                         r"block 0 had float32"):
         single_pass_svd(blocks, 3, 1)
+
+
+class ServedRows:
+    """Row slicing that serves each block as a fresh aligned array (a file reader's), or read-only."""
+
+    def __init__(self, A, writeable):
+        self._A, self.writeable = A, writeable
+        self.shape, self.dtype = A.shape, A.dtype
+        self.served = []
+
+    def __getitem__(self, key):
+        from helpers.randomized import _aligned_empty
+
+        block = _aligned_empty(self._A[key].shape, self._A.dtype)
+        block[...] = self._A[key]
+        block.flags.writeable = self.writeable
+        self.served.append(block)
+        return block
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_streaming_shares_aligned_blocks_and_copies_read_only_ones(monkeypatch, dtype):
+    # A block already as the computation needs it (native float, contiguous, aligned,
+    # writeable) becomes its tensor without a copy; a read-only one is copied into the buffer.
+    import helpers.randomized as randomized
+
+    shared = []
+
+    def recording(arr):
+        shared.append(arr)
+        return _shared_tensor(arr)
+
+    _shared_tensor = randomized._shared_tensor
+    monkeypatch.setattr(randomized, "_shared_tensor", recording)
+    A = with_spectrum(40, 10, 1.0 / np.arange(1, 11), seed=5).astype(dtype)
+    results = {}
+    for writeable in (True, False):
+        rows = ServedRows(A, writeable)
+        shared.clear()
+        results[writeable] = streaming_randomized_svd(rows, 3, oversample=2, power_iters=1,
+                                                     block_rows=16)
+        blocks = [arr for arr in shared if arr.shape[1] == A.shape[1]]  # not Q (40, 5)
+        assert len(blocks) == len(rows.served) == 3 * 3  # 3 passes of blocks 0:16, 16:32, 32:40
+        same = [np.shares_memory(arr, raw) for arr, raw in zip(blocks, rows.served, strict=True)]
+        assert all(same) if writeable else not any(same)
+    for got, want in zip(results[True], results[False], strict=True):
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
