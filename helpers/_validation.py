@@ -90,6 +90,19 @@ def as_float_tensor(x, name="A", min_ndim=2):
     >>> as_float_tensor(np.ones((2, 2), ">f8")).dtype
     tf.float64
     """
+    t, check_finite = _as_float_tensor_deferred(x, name, min_ndim)
+    return check_finite(t) if check_finite else t
+
+
+def _as_float_tensor_deferred(x, name="A", min_ndim=2):
+    """:func:`as_float_tensor` without its check for NaN and Inf: ``(t, check)``, where
+    ``check(t)`` is that check (it returns t or raises its ValueError; in a graph it is an
+    assertion op), or None for integer data, which cannot hold NaN or Inf.
+
+    For a helper that learns more cheaply from its own first result whether the check is needed
+    (:func:`helpers.randomized.randomized_svd`: a NaN or Inf in A makes its sketch A Ω NaN or Inf),
+    and then runs ``check``. Every other check (dtype, dimensions, emptiness) is done here.
+    """
     t, check_finite = _convert(x, name)
     shape = t.shape
     if shape.rank is None or shape.rank < min_ndim:
@@ -98,7 +111,7 @@ def as_float_tensor(x, name="A", min_ndim=2):
         )
     if any(d == 0 for d in shape):
         raise ValueError(f"{name} must not have an empty dimension; got shape {tuple(shape)}")
-    return check_finite(t) if check_finite else t
+    return t, check_finite
 
 
 def _convert(x, name):

@@ -22,11 +22,14 @@ small products each where a Householder QR (``tf.linalg.qr``, single-threaded) c
 much as a product with A. One Cholesky QR loses orthogonality like κ(Y)² ε, so the first step's
 Gram matrix ``Q₁ᵀQ₁`` is checked: if it is not within 0.1 of the identity (a rank-deficient
 sketch, κ(Y) beyond about ε^(-1/2)), that QR is done by Householder instead (:func:`_qr`).
-Scaling the columns does not matter (the Cholesky factor scales with them). The final basis, from
-which B and U are formed, is one Householder QR, as in scikit-learn (which normalises by LU in
-between): with ``power_iters=0`` the result is that of the three steps written out with
-``tf.linalg.qr``, bit for bit, and with power iterations the same as with a Householder QR after
-every product, to rounding (every basis spans the same columns).
+Scaling the columns does not matter (the Cholesky factor scales with them). After power
+iterations the final basis, from which B and U are formed, is a CholeskyQR2 too, and the result
+is the same as with a Householder QR after every product, to rounding (every basis spans the same
+columns); with ``power_iters=0`` it is one Householder QR, and the result is that of the three
+steps written out with ``tf.linalg.qr``, bit for bit. The three steps run as one TensorFlow graph
+(``tf.function``, traced once per shape and number of power iterations): their two dozen small
+operations cost more as eager calls than their arithmetic. A is checked for NaN and Inf through
+its sketch: see :func:`randomized_svd`.
 
 Three functions:
 
@@ -38,12 +41,14 @@ Three functions:
   generator), by the two-sketch method of Tropp, Yurtsever, Udell and Cevher (2017).
 """
 
+import functools
 import numbers
 
 import numpy as np
 import tensorflow as tf
 
 from ._validation import (
+    _as_float_tensor_deferred,
     _check_finite_array,
     _check_int,
     _check_nonneg_int,
@@ -54,8 +59,31 @@ from ._validation import (
 
 
 def _gaussian(shape, seed, dtype):
-    """The documented test matrix: ``tf.random.stateless_normal(shape, seed=[seed, 0], dtype)``."""
+    """The documented test matrix: ``tf.random.stateless_normal(shape, seed=[seed, 0], dtype)``.
+
+    A function of its arguments alone, so the last few small ones are kept
+    (:func:`_gaussian_cached`): drawing 2048 × 60 normal numbers costs about 7% of the products
+    of a rank-50 randomized SVD of a 2048² matrix, and a repeated call (a notebook's loop over
+    seeds or ranks, a benchmark) draws the same Ω again.
+    """
+    shape = tuple(int(d) for d in shape)
+    if int(np.prod(shape)) <= _GAUSSIAN_CACHE_MAX_ENTRIES:
+        return _gaussian_cached(shape, int(seed), tf.as_dtype(dtype))
+    return _draw_gaussian(shape, seed, dtype)
+
+
+#: Test matrices of at most this many entries are kept, the last 8 drawn: at most 64 MB (float64).
+_GAUSSIAN_CACHE_MAX_ENTRIES = 2**20
+
+
+def _draw_gaussian(shape, seed, dtype):
     return tf.random.stateless_normal(shape, seed=tf.constant([seed, 0], tf.int64), dtype=dtype)
+
+
+@functools.lru_cache(maxsize=8)
+def _gaussian_cached(shape, seed, dtype):
+    with tf.init_scope():  # an eager tensor even when first drawn inside a tf.function
+        return _draw_gaussian(shape, seed, dtype)
 
 
 #: CholeskyQR2 is kept when the first step's basis Q₁ has ‖Q₁ᵀQ₁ − I‖_F at most this: the
@@ -82,7 +110,7 @@ def _cholesky_qr_step(Y):
 
     L has NaN entries where YᵀY is not positive definite in floating point; the caller checks.
     """
-    G = tf.matmul(Y, Y, adjoint_a=True)  # (..., l, l)
+    G = tf.matmul(tf.linalg.matrix_transpose(Y), Y)  # (..., l, l); faster than adjoint_a=True
     L = tf.linalg.cholesky(G)
     eye = tf.broadcast_to(tf.eye(tf.shape(G)[-1], dtype=G.dtype), tf.shape(G))
     L_inv = tf.linalg.triangular_solve(L, eye, lower=True)
@@ -150,14 +178,53 @@ def _small_svd(Q, B, rank):
     return s[..., :rank], U[..., :rank], V[..., :rank]
 
 
+def _randomized_svd_core(A, omega, power_iters, householder_fallback):
+    """The three steps of :func:`randomized_svd` for a checked A and its test matrix Ω:
+    ``(s, U, V, sketch_is_finite, cholesky_accepted)``, s, U, V with all l columns (the caller
+    truncates), then two scalar bool tensors: False if the sketch ``Y = A Ω`` holds NaN or Inf;
+    False if a CholeskyQR2 failed its test (:func:`_cholesky_qr_accepted`).
+
+    ``power_iters`` is a Python int (a loop unrolled in the graph). With
+    ``householder_fallback`` every QR is :func:`_qr_graph`'s, a Householder QR where CholeskyQR2
+    fails its test (a ``tf.cond`` per QR); without, every QR is CholeskyQR2 and the caller runs
+    the first way again if one failed: the usual case pays no ``tf.cond``. Run as one
+    ``tf.function`` (:data:`_randomized_svd_graph`): as one graph, its QRs and small operations
+    cost a quarter less than as eager calls (2048² float32).
+    """
+    accepted = []
+
+    def basis(Y):  # an orthonormal basis of the columns of the tall Y
+        if householder_fallback:
+            return _qr_graph(Y)[0]
+        Q1, _, _ = _cholesky_qr_step(Y)
+        Q2, G2, _ = _cholesky_qr_step(Q1)
+        accepted.append(_cholesky_qr_accepted(G2))
+        return Q2
+
+    Y = tf.matmul(A, omega)  # step 1, the sketch: (..., m, l)
+    sketch_is_finite = tf.reduce_all(tf.math.is_finite(Y))
+    for _ in range(power_iters):  # step 2: subspace iteration, a QR after every product
+        Q = basis(Y)
+        Z = basis(tf.linalg.matrix_transpose(_project_rows(Q, A)))  # Aᵀ Q: (n, l)
+        Y = tf.matmul(A, Z)
+    # The final basis: with power iterations, CholeskyQR2 as between them; without, one
+    # Householder QR, so that the result is the three steps as notebook 08 writes them.
+    Q = basis(Y) if power_iters else tf.linalg.qr(Y)[0]
+    s, U, V = _small_svd(Q, _project_rows(Q, A), Y.shape[-1])  # step 3, B = Qᵀ A: (..., l, n)
+    return s, U, V, sketch_is_finite, tf.reduce_all(tf.stack([True, *accepted]))
+
+
+_randomized_svd_graph = tf.function(_randomized_svd_core, reduce_retracing=True, autograph=False)
+
+
 def randomized_svd(A, rank, oversample=10, power_iters=2, seed=0):
     """Approximate rank-``rank`` SVD ``A ≈ U diag(s) Vᵀ`` by a randomized range finder, batched.
 
     Halko–Martinsson–Tropp: a Gaussian sketch ``Y = A Ω`` with l = min(rank + oversample,
     min(m, n)) columns, ``power_iters`` power iterations with a QR re-orthonormalisation after
-    every product (CholeskyQR2 between products, Householder when the sketch is too
-    ill-conditioned for it, and one Householder QR for the final basis: see the module
-    docstring), then the SVD of the small l×n matrix ``Qᵀ A``. The sketch Ω is drawn with
+    every product (CholeskyQR2, Householder when the sketch is too ill-conditioned for it; with
+    ``power_iters=0`` one Householder QR: see the module docstring), then the SVD of the small
+    l×n matrix ``Qᵀ A``. The sketch Ω is drawn with
     ``tf.random.stateless_normal`` from ``seed`` alone, so the same call gives the same result on
     every run, whatever the global random state: Ω is exactly
     ``tf.random.stateless_normal([n, l], seed=[seed, 0], dtype=A.dtype)``. One Ω serves every
@@ -194,7 +261,7 @@ def randomized_svd(A, rank, oversample=10, power_iters=2, seed=0):
     >>> s.numpy().round(4)
     array([3., 2.], dtype=float32)
     """
-    A = as_float_tensor(A, "A", min_ndim=2)
+    A, check_finite = _as_float_tensor_deferred(A, "A", min_ndim=2)
     m, n = A.shape[-2], A.shape[-1]
     if m is None or n is None:
         raise ValueError(
@@ -208,15 +275,21 @@ def randomized_svd(A, rank, oversample=10, power_iters=2, seed=0):
 
     width = min(rank + oversample, k)
     omega = _gaussian([n, width], seed, A.dtype)
-    # Step 1 and 2: the sketch and its orthonormal basis, refined by subspace iteration.
-    Y = tf.matmul(A, omega)  # (..., m, l)
-    for _ in range(power_iters):  # between products: CholeskyQR2 (Householder if it would fail)
-        Q = _orthonormal_basis(Y)
-        Z = _orthonormal_basis(tf.linalg.matrix_transpose(_project_rows(Q, A)))  # Aᵀ Q: (n, l)
-        Y = tf.matmul(A, Z)
-    Q, _ = tf.linalg.qr(Y)  # the final basis: one Householder QR, as scikit-learn's
-    # Step 3: the SVD of the small projection B = Qᵀ A, (..., l, n).
-    return _small_svd(Q, _project_rows(Q, A), rank)
+    # NaN and Inf: a NaN or Inf in row i of A makes row i of the sketch Y = A Ω NaN or Inf
+    # (IEEE arithmetic: NaN·x = NaN, Inf·0 = NaN, Inf − Inf = NaN), so A itself is checked
+    # (as_float_tensor's check and its error) only if Y is not finite: a pass over the small Y
+    # instead of one over A. The steps after the sketch give NaN, quickly, on such input. In a
+    # graph (inside the caller's tf.function) A is checked first, as usual.
+    if not tf.executing_eagerly():
+        A = check_finite(A) if check_finite is not None else A
+        s, U, V, _, _ = _randomized_svd_graph(A, omega, power_iters, True)
+        return s[..., :rank], U[..., :rank], V[..., :rank]
+    s, U, V, sketch_is_finite, accepted = _randomized_svd_graph(A, omega, power_iters, False)
+    if check_finite is not None and not bool(sketch_is_finite):
+        check_finite(A)  # raises, unless finite entries of A overflowed in Y: then NaN results
+    if not bool(accepted):  # a sketch too ill-conditioned for CholeskyQR2: Householder there
+        s, U, V, _, _ = _randomized_svd_graph(A, omega, power_iters, True)
+    return s[..., :rank], U[..., :rank], V[..., :rank]
 
 
 # ----------------------------------------------------------------------------------------------

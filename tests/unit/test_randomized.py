@@ -484,3 +484,69 @@ def test_one_seed_rule_for_every_helper():
         call(2**63 - 1)  # the largest seed is accepted everywhere ...
         with pytest.raises(ValueError, match=r"seed must be an integer between 0 and 2\*\*63 - 1"):
             call(2**63)  # ... and one more is rejected everywhere, with the same message
+
+
+@pytest.mark.parametrize("as_tensor", [False, True])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("where", [(0, 0, 0), (1, 39, 29), (2, 17, 5)])
+def test_nan_or_inf_anywhere_in_a_batch_is_found_through_the_sketch(as_tensor, bad, where):
+    # randomized_svd checks A entry by entry only when its sketch A Ω is not finite; one bad
+    # entry anywhere (any matrix of the batch, any row or column) must still be reported.
+    A = np.random.default_rng(3).standard_normal((3, 40, 30)).astype(np.float32)
+    A[where] = bad
+    with pytest.raises(ValueError, match="A must not contain NaN or Inf"):
+        randomized_svd(tf.constant(A) if as_tensor else A, 5)
+
+
+def test_a_finite_matrix_is_not_scanned_when_its_sketch_is_finite(monkeypatch):
+    import helpers._validation as validation
+
+    scans = []
+    real = validation._check_finite
+
+    def counting(t, name):
+        scans.append(name)
+        return real(t, name)
+
+    monkeypatch.setattr(validation, "_check_finite", counting)
+    A = tf.constant(with_spectrum(40, 30, 1.0 / np.arange(1, 31), seed=4))
+    randomized_svd(A, 5)
+    assert scans == []  # the sketch was finite: no pass over A
+    helpers.as_float_tensor(A)  # the front door scans, as before (the counter works)
+    assert scans == ["A"]
+
+
+def test_a_finite_matrix_whose_sketch_overflows_is_not_called_nan():
+    # float32 entries near the largest float: A Ω overflows to Inf, A itself is finite, so the
+    # entry-by-entry check passes and the computation goes on (its result is not finite)
+    A = np.full((30, 20), 3e38, np.float32)
+    s, U, V = randomized_svd(A, 3)
+    assert s.shape == (3,) and not np.isfinite(s.numpy()).all()
+
+
+def test_nan_inside_tf_function_is_an_assertion():
+    f = tf.function(lambda x: randomized_svd(x, 1)[0])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="A must not contain NaN or Inf"):
+        f(tf.constant([[1.0, np.nan], [0.0, 1.0]]))
+
+
+@pytest.mark.parametrize("deficient", [False, True])
+def test_the_fast_path_without_tf_cond_gives_what_the_fallback_path_gives(deficient):
+    # randomized_svd runs every QR as CholeskyQR2 in one graph, and again with a Householder
+    # fallback per QR (tf.cond) only if one CholeskyQR2 failed its test: a rank-deficient A
+    # (rank 3 < l = 8) fails it, a well-conditioned one passes; either way the result is the
+    # fallback path's, bit for bit.
+    from helpers.randomized import _gaussian, _randomized_svd_graph
+
+    spectrum = np.r_[1.0, 0.5, 0.25, np.zeros(17)] if deficient else 1.0 / np.arange(1, 21)
+    A = tf.constant(with_spectrum(40, 20, spectrum, seed=6))
+    omega = _gaussian([20, 8], 0, A.dtype)
+    *fast, _, accepted = _randomized_svd_graph(A, omega, 2, False)
+    *fallback, _, _ = _randomized_svd_graph(A, omega, 2, True)
+    assert bool(accepted) is not deficient
+    got = randomized_svd(A, 5, oversample=3, power_iters=2)
+    for g, want in zip(got, fallback, strict=True):
+        np.testing.assert_array_equal(g.numpy(), want[..., :5].numpy())
+    if not deficient:
+        for f, want in zip(fast, fallback, strict=True):
+            np.testing.assert_array_equal(f.numpy(), want.numpy())
