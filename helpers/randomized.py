@@ -117,6 +117,15 @@ def _cholesky_qr_step(Y):
     return tf.matmul(Y, L_inv, adjoint_b=True), G, L  # Y L⁻ᵀ = Y R⁻¹
 
 
+def _cholesky_qr2(Y):
+    """CholeskyQR2 of a tall Y, unchecked: ``(Q₂, L₁, L₂, ok)``, Q₂ = Y R₁⁻¹ R₂⁻¹ with
+    ``R = (L₁ L₂)ᵀ``, and ``ok`` the test of :func:`_cholesky_qr_accepted` (if False, Q₂ is not
+    to be used)."""
+    Q1, _, L1 = _cholesky_qr_step(Y)
+    Q2, G2, L2 = _cholesky_qr_step(Q1)
+    return Q2, L1, L2, _cholesky_qr_accepted(G2)
+
+
 def _qr_graph(Y):
     """Thin QR ``Y = Q R`` of a tall (..., m, l) Y, m >= l: CholeskyQR2, or Householder.
 
@@ -137,9 +146,7 @@ def _qr_graph(Y):
     if rows is not None and cols is not None and rows < cols:
         Q, R = tf.linalg.qr(Y)
         return Q, R
-    Q1, _, L1 = _cholesky_qr_step(Y)
-    Q2, G2, L2 = _cholesky_qr_step(Q1)
-    ok = _cholesky_qr_accepted(G2)
+    Q2, L1, L2, ok = _cholesky_qr2(Y)
 
     def cholesky():
         return Q2, tf.linalg.matrix_transpose(tf.matmul(L1, L2))  # R = R₂ R₁ = (L₁ L₂)ᵀ
@@ -196,9 +203,8 @@ def _randomized_svd_core(A, omega, power_iters, householder_fallback):
     def basis(Y):  # an orthonormal basis of the columns of the tall Y
         if householder_fallback:
             return _qr_graph(Y)[0]
-        Q1, _, _ = _cholesky_qr_step(Y)
-        Q2, G2, _ = _cholesky_qr_step(Q1)
-        accepted.append(_cholesky_qr_accepted(G2))
+        Q2, _, _, ok = _cholesky_qr2(Y)
+        accepted.append(ok)
         return Q2
 
     Y = tf.matmul(A, omega)  # step 1, the sketch: (..., m, l)
